@@ -1,0 +1,79 @@
+# tabgen: the two commands of the README are `make book` and `make test`.
+# Both create or refresh the local virtual environment .venv from the project's own files.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.tabgen-installed
+BOOK_HTML := _build/html
+
+# The course data sets are downloaded from their original hosts.  On a machine that
+# holds an offline mirror next to the repository (../shared/data), use it.
+ifneq ($(wildcard ../shared/data/README.md),)
+export TABGEN_DATA_DIR ?= $(abspath ../shared/data)
+endif
+# Notebooks run on the venv's own kernel, never on a kernel registered elsewhere.
+export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv book test lint unit notebooks student book-check browser system-deps bench clean
+
+help:
+	@echo "make book   build the book into $(BOOK_HTML)/index.html (executes every notebook)"
+	@echo "make test   run every test: ruff, pytest + coverage, nbval, student versions, book build, browser"
+	@echo "make student  write student versions of the notebooks into student/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/table-evaluator.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	# table-evaluator pins old numpy/sphinx; its own code runs on our set (see README).
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/table-evaluator.txt
+	@touch $(STAMP)
+
+book: venv
+	@# progress bars are for live notebooks: none in the rendered pages
+	TQDM_DISABLE=1 $(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
+	@echo "Book written to $(BOOK_HTML)/index.html"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check tabgen_lib tests book
+
+unit: venv
+	$(BIN)/python -m pytest tests --doctest-modules tabgen_lib --cov=tabgen_lib --cov-report=term --cov-fail-under=90
+
+notebooks: venv
+	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 -p no:randomly notebooks
+
+student: venv
+	$(BIN)/python -m tabgen_lib.student notebooks student
+
+browser: venv system-deps
+	$(BIN)/python -m pytest tests/browser --book-dir $(BOOK_HTML) -v
+
+system-deps:
+	@command -v $${TABGEN_CHROMIUM:-/usr/bin/chromium} >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser test needs Chromium: install Debian's 'chromium' package" \
+	         "(sudo apt-get install chromium) or set TABGEN_CHROMIUM to a Chrome/Chromium binary."; \
+	    exit 1; \
+	  fi; }
+
+test: lint unit notebooks book browser
+	@echo "All checks passed."
+
+bench: venv
+	$(BIN)/python -m tabgen_lib.bench
+
+clean:
+	rm -rf _build student .pytest_cache .coverage

@@ -1,0 +1,20 @@
+"""tabgen_lib: the small, tested library shared by every chapter of the tabgen course.
+
+One module per concern:
+
+- :mod:`tabgen_lib.data` -- download, verify and parse the course data sets
+- :mod:`tabgen_lib.runtime` -- seeding and device choice
+- :mod:`tabgen_lib.training` -- a training loop with a progress bar and a loss history
+- :mod:`tabgen_lib.plots` -- loss curves, predictions, decision boundaries, real vs synthetic
+- :mod:`tabgen_lib.checks` -- exercise checks
+- :mod:`tabgen_lib.student` -- student versions of the notebooks
+- :mod:`tabgen_lib.notebook` -- the setup cell and repository URL shared by the notebooks
+"""
+
+from .data import load_adult, load_insurance
+from .runtime import get_device, set_seed
+from .training import train
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "get_device", "load_adult", "load_insurance", "set_seed", "train"]

@@ -1,0 +1,258 @@
+"""Plots every chapter reuses.  Each returns the matplotlib ``Axes`` or ``Figure`` it drew."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["plot_losses", "plot_predictions", "plot_decision_boundary", "plot_real_vs_synthetic"]
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def plot_losses(
+    history: Mapping[str, Sequence[float]],
+    keys: Sequence[str] | None = None,
+    *,
+    ax=None,
+    logy: bool = False,
+    xlabel: str = "epoch",
+    ylabel: str = "loss",
+    title: str | None = None,
+):
+    """Draw one line per entry of a training history (e.g. ``"loss"`` and ``"val_loss"``).
+
+    Parameters
+    ----------
+    history : dict of sequences
+        As returned by :func:`tabgen_lib.training.train`.
+    keys : list of str, optional
+        Which entries to draw; default: every entry whose name contains ``"loss"``.
+    logy : bool
+        Logarithmic y axis (useful when the loss spans orders of magnitude).
+
+    Examples
+    --------
+    >>> ax = plot_losses({"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.6, 0.3]})
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('epoch', 'loss')
+    """
+    if not isinstance(history, Mapping) or not history:
+        raise TypeError("history must be a non-empty dict of name -> list of numbers.")
+    keys = list(keys) if keys is not None else [k for k in history if "loss" in k]
+    unknown = [k for k in keys if k not in history]
+    if unknown:
+        raise ValueError(f"Unknown history entries {unknown}; available: {list(history)}.")
+    if not keys:
+        raise ValueError(f"Nothing to plot: no entry named like a loss in {list(history)}.")
+    ax = _axes(ax)
+    for key in keys:
+        values = np.asarray(history[key], dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=key)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_predictions(
+    x,
+    y,
+    predictions: Mapping[str, Sequence[float]] | None = None,
+    *,
+    ax=None,
+    xlabel: str = "x",
+    ylabel: str = "y",
+    title: str | None = None,
+    data_label: str = "data",
+):
+    """Scatter the data ``(x, y)`` and draw each model's predictions as a line.
+
+    ``predictions`` maps a label (e.g. ``"fitted line"``) to one value per ``x``.
+
+    Examples
+    --------
+    >>> ax = plot_predictions([0, 1, 2], [0.1, 0.9, 2.1], {"y = x": [0, 1, 2]})
+    >>> len(ax.lines)
+    1
+    """
+    x = _flat(x, "x")
+    y = _flat(y, "y")
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} values but y has {len(y)}: they must match.")
+    ax = _axes(ax)
+    ax.scatter(x, y, s=12, alpha=0.6, label=data_label)
+    order = np.argsort(x)
+    for label, values in (predictions or {}).items():
+        values = _flat(values, f"predictions[{label!r}]")
+        if len(values) != len(x):
+            raise ValueError(f"predictions[{label!r}] has {len(values)} values, x has {len(x)}.")
+        ax.plot(x[order], values[order], linewidth=2, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def _flat(values, name):
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers.") from None
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    return arr
+
+
+def plot_decision_boundary(
+    model,
+    X,
+    y,
+    *,
+    ax=None,
+    resolution: int = 200,
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+    title: str | None = None,
+):
+    """Colour the plane by a 2-D classifier's prediction and overlay the labelled points.
+
+    ``model`` maps an ``(n, 2)`` float tensor to logits: shape ``(n,)`` or ``(n, 1)`` for
+    binary classification (class 1 where the logit is positive), ``(n, k)`` for k classes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.tensor([[-1.0, 0.0], [1.0, 0.0]]); y = torch.tensor([0, 1])
+    >>> ax = plot_decision_boundary(lambda t: t[:, 0], X, y, resolution=20)
+    >>> ax.get_xlabel()
+    '$x_1$'
+    """
+    if not callable(model):
+        raise TypeError("model must be callable (a torch.nn.Module or a function).")
+    X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X, dtype=float)
+    y = _flat(y, "y")
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) for a 2-D plot, got {X.shape}.")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels.")
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xx, yy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = torch.tensor(np.c_[xx.ravel(), yy.ravel()], dtype=torch.float32)
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        grid = grid.to(device)
+    with torch.no_grad():
+        logits = torch.as_tensor(model(grid)).detach().cpu()
+    if logits.ndim == 2 and logits.shape[1] > 1:
+        pred = logits.argmax(dim=1)
+    else:
+        pred = (logits.reshape(-1) > 0).long()
+    ax = _axes(ax)
+    ax.contourf(xx, yy, pred.numpy().reshape(xx.shape), alpha=0.3, cmap="coolwarm")
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, cmap="coolwarm", edgecolors="k", linewidths=0.2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_real_vs_synthetic(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    discrete_columns: Sequence[str] | None = None,
+    ncols: int = 3,
+    bins: int = 30,
+    max_categories: int = 12,
+):
+    """Compare each column's distribution in real and synthetic data, side by side.
+
+    Numeric columns get overlaid density histograms; categorical ones get paired
+    bars of category frequencies (the ``max_categories`` most frequent in the real data).
+
+    Parameters
+    ----------
+    real, synthetic : pandas.DataFrame
+    columns : list of str, optional
+        Columns to draw; default: all columns of ``real``.
+    discrete_columns : list of str, optional
+        Columns to treat as categorical; default: non-numeric columns.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> real = pd.DataFrame({"age": [20, 30, 40], "sex": ["F", "M", "F"]})
+    >>> fake = pd.DataFrame({"age": [25, 35, 45], "sex": ["M", "M", "F"]})
+    >>> fig = plot_real_vs_synthetic(real, fake)
+    >>> len(fig.axes)
+    2
+    """
+    for name, frame in (("real", real), ("synthetic", synthetic)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
+        if frame.empty:
+            raise ValueError(f"{name} is empty.")
+    columns = list(columns) if columns is not None else list(real.columns)
+    for name, frame in (("real", real), ("synthetic", synthetic)):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"Columns {missing} are not in the {name} data.")
+    discrete = set(
+        discrete_columns
+        if discrete_columns is not None
+        else [c for c in columns if not pd.api.types.is_numeric_dtype(real[c])]
+    )
+    ncols = max(1, min(ncols, len(columns)))
+    nrows = int(np.ceil(len(columns) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, col in zip(axes.ravel(), columns, strict=False):
+        if col in discrete:
+            freq_r = real[col].astype(str).value_counts(normalize=True)
+            freq_s = synthetic[col].astype(str).value_counts(normalize=True)
+            cats = list(freq_r.index[:max_categories])
+            pos = np.arange(len(cats))
+            ax.bar(pos - 0.2, freq_r.reindex(cats, fill_value=0), 0.4, label="real")
+            ax.bar(pos + 0.2, freq_s.reindex(cats, fill_value=0), 0.4, label="synthetic")
+            ax.set_xticks(pos, cats, rotation=45, ha="right", fontsize=7)
+            ax.set_ylabel("share of rows")
+        else:
+            lo = min(real[col].min(), synthetic[col].min())
+            hi = max(real[col].max(), synthetic[col].max())
+            edges = np.linspace(lo, hi, bins + 1) if hi > lo else bins
+            ax.hist(real[col], bins=edges, density=True, alpha=0.5, label="real")
+            ax.hist(synthetic[col], bins=edges, density=True, alpha=0.5, label="synthetic")
+            ax.set_ylabel("density")
+        ax.set_xlabel(col)
+        ax.set_title(col)
+        ax.legend(fontsize=7)
+    for ax in axes.ravel()[len(columns) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

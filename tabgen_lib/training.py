@@ -1,0 +1,171 @@
+"""A small, general training loop for supervised PyTorch models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .runtime import get_device
+
+__all__ = ["as_tensor", "train"]
+
+Metric = Callable[[torch.Tensor, torch.Tensor], float]
+
+
+def as_tensor(values, *, name: str = "data", dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Turn a NumPy array, list or tensor into a float tensor, checking it is usable.
+
+    Raises ``TypeError`` for unsupported types and ``ValueError`` for empty data or
+    missing values (NaN), with the argument's ``name`` in the message.
+
+    Examples
+    --------
+    >>> as_tensor([[1, 2], [3, 4]]).shape
+    torch.Size([2, 2])
+    """
+    if isinstance(values, torch.Tensor):
+        tensor = values.to(dtype)
+    elif isinstance(values, np.ndarray | list | tuple):
+        try:
+            tensor = torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=dtype)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must hold numbers only ({err}).") from None
+    else:
+        raise TypeError(
+            f"{name} must be a torch.Tensor, NumPy array or list, got {type(values).__name__}."
+        )
+    if tensor.ndim == 0 or tensor.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it needs at least one row.")
+    if torch.isnan(tensor).any():
+        raise ValueError(f"{name} contains NaN values: remove or fill them first.")
+    return tensor
+
+
+def _evaluate(model, loss_fn, X, y, metrics):
+    model.eval()
+    with torch.no_grad():
+        out = model(X)
+        results = {"loss": float(loss_fn(out, y))}
+        for key, fn in metrics.items():
+            results[key] = float(fn(out, y))
+    return results
+
+
+def train(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    X,
+    y,
+    *,
+    epochs: int,
+    X_val=None,
+    y_val=None,
+    batch_size: int | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    desc: str = "training",
+) -> dict[str, list[float]]:
+    """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return the history.
+
+    Each epoch: forward pass, loss, ``loss.backward()``, ``optimizer.step()`` -- on the
+    whole data at once (``batch_size=None``, the default) or on shuffled mini-batches.
+    After each epoch the model is evaluated (in ``eval`` mode, without gradients) on
+    the training data and, when given, on ``(X_val, y_val)``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning a scalar tensor, e.g. ``nn.MSELoss()``.
+    optimizer : torch.optim.Optimizer
+        Built on ``model.parameters()``.
+    X, y : tensor, array or list
+        Inputs and targets, with the same number of rows.
+    epochs : int
+        Number of passes over the data (at least 1).
+    X_val, y_val : optional
+        Held-out data, evaluated after every epoch.
+    batch_size : int, optional
+        Mini-batch size; ``None`` uses all rows in one step.
+    metrics : dict, optional
+        Extra per-epoch numbers, ``name -> fn(output, target)`` (e.g. accuracy).
+    device : optional
+        Where to train; defaults to :func:`~tabgen_lib.runtime.get_device`.
+    progress : bool
+        Show a tqdm progress bar with the latest losses.
+
+    Returns
+    -------
+    dict of lists
+        ``"loss"`` and each metric per epoch on the training data; ``"val_loss"`` and
+        ``"val_<metric>"`` when validation data is given.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> _ = torch.manual_seed(0)
+    >>> X = torch.linspace(0, 1, 20).unsqueeze(1); y = 2 * X + 1
+    >>> model = nn.Linear(1, 1)
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    >>> history = train(model, nn.MSELoss(), opt, X, y, epochs=200, progress=False)
+    >>> history["loss"][-1] < 1e-3
+    True
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}."
+        )
+    if not callable(loss_fn):
+        raise TypeError("loss_fn must be callable, e.g. torch.nn.MSELoss().")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}.")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("Give both X_val and y_val, or neither.")
+    metrics = dict(metrics or {})
+
+    device = get_device() if device is None else torch.device(device)
+    X, y = as_tensor(X, name="X").to(device), as_tensor(y, name="y").to(device)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match.")
+    has_val = X_val is not None
+    if has_val:
+        X_val = as_tensor(X_val, name="X_val").to(device)
+        y_val = as_tensor(y_val, name="y_val").to(device)
+        if X_val.shape[0] != y_val.shape[0]:
+            raise ValueError("X_val and y_val must have the same number of rows.")
+    model.to(device)
+
+    history: dict[str, list[float]] = {"loss": [], **{k: [] for k in metrics}}
+    if has_val:
+        history.update({"val_loss": [], **{f"val_{k}": [] for k in metrics}})
+
+    n = X.shape[0]
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, mininterval=0.5)
+    for _ in bar:
+        model.train()
+        order = torch.randperm(n, device=device) if batch_size else None
+        for start in range(0, n, batch_size or n):
+            idx = order[start : start + batch_size] if batch_size else slice(None)
+            optimizer.zero_grad()
+            loss = loss_fn(model(X[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+        for key, value in _evaluate(model, loss_fn, X, y, metrics).items():
+            history[key].append(value)
+        if has_val:
+            for key, value in _evaluate(model, loss_fn, X_val, y_val, metrics).items():
+                history[f"val_{key}"].append(value)
+        if progress:
+            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
+    return history

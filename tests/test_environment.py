@@ -1,0 +1,67 @@
+"""The pinned software set works together: every package of the course imports, and
+table-evaluator's calls used by the course run on our versions."""
+
+import importlib
+from importlib.metadata import version
+
+import pytest
+
+PACKAGES = {
+    "jupyter_book": "jupyter-book",
+    "jupyterlab": "jupyterlab",
+    "torch": "torch",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "matplotlib": "matplotlib",
+    "sklearn": "scikit-learn",
+    "ctgan": "ctgan",
+    "table_evaluator": "table-evaluator",
+    "nbval": "nbval",
+    "sphinx_exercise": "sphinx-exercise",
+    "tqdm": "tqdm",
+}
+
+
+@pytest.mark.parametrize("module", sorted(PACKAGES))
+def test_package_imports(module):
+    importlib.import_module(module)
+    assert version(PACKAGES[module])
+
+
+def test_version_constraints_that_matter():
+    from packaging.version import Version
+
+    assert Version(version("jupyter-book")) < Version("2")  # v2 is another tool
+    assert Version(version("scikit-learn")) < Version("1.8")  # table-evaluator passes multi_class
+    assert Version(version("ipython")) < Version("9")  # table-evaluator's notebook display
+
+
+@pytest.fixture(scope="module")
+def evaluator():
+    from table_evaluator import TableEvaluator
+
+    from tabgen_lib import load_insurance, set_seed
+
+    rng = set_seed(0)
+    real = load_insurance()
+    fake = real.sample(1000, random_state=0).reset_index(drop=True)  # unequal row counts
+    fake["bmi"] = fake["bmi"] + rng.normal(0, 1, len(fake))
+    cat_cols = ["age", "sex", "children", "smoker", "region"]  # as the original study
+    return TableEvaluator(real, fake, cat_cols=cat_cols)
+
+
+def test_table_evaluator_visual_evaluation(evaluator, tmp_path):
+    evaluator.visual_evaluation(save_dir=tmp_path, show=False)
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "mean_std.png",
+        "cumsums.png",
+        "distributions.png",
+        "correlation_difference.png",
+        "pca.png",
+    }
+
+
+def test_table_evaluator_evaluate_classification_and_regression(evaluator):
+    out = evaluator.evaluate(target_col="smoker", return_outputs=True)
+    assert out
+    evaluator.evaluate(target_col="charges", target_type="regr")

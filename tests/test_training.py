@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from tabgen_lib import set_seed, train
+from tabgen_lib.training import as_tensor
+
+
+def _line_data(n=64):
+    X = torch.linspace(0, 1, n).unsqueeze(1)
+    return X, 0.7 * X + 0.3
+
+
+def _fit(epochs=300, **kwargs):
+    set_seed(0)
+    X, y = _line_data()
+    model = nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    history = train(model, nn.MSELoss(), opt, X, y, epochs=epochs, progress=False, **kwargs)
+    return model, history
+
+
+def test_train_converges_and_records_each_epoch():
+    model, history = _fit()
+    assert list(history) == ["loss"]
+    assert len(history["loss"]) == 300
+    assert history["loss"][-1] < 1e-4 < history["loss"][0]
+    assert abs(model.weight.item() - 0.7) < 0.01 and abs(model.bias.item() - 0.3) < 0.01
+
+
+def test_train_is_deterministic_given_the_seed():
+    _, h1 = _fit(epochs=20, batch_size=8)
+    _, h2 = _fit(epochs=20, batch_size=8)
+    assert h1 == h2
+
+
+def test_train_with_validation_metrics_and_minibatches():
+    X, y = _line_data()
+
+    def mae(out, target):
+        return (out - target).abs().mean()
+
+    _, history = _fit(epochs=50, X_val=X[:10], y_val=y[:10], batch_size=16, metrics={"mae": mae})
+    assert set(history) == {"loss", "mae", "val_loss", "val_mae"}
+    assert all(len(v) == 50 for v in history.values())
+    assert history["val_mae"][-1] < history["val_mae"][0]
+
+
+def test_train_accepts_numpy_and_shows_progress(capsys):
+    set_seed(0)
+    X = np.linspace(0, 1, 10)[:, None]
+    model = nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    history = train(model, nn.MSELoss(), opt, X, 2 * X, epochs=3, progress=True, device="cpu")
+    assert len(history["loss"]) == 3
+    assert "training" in capsys.readouterr().err
+
+
+def test_train_rejects_bad_inputs():
+    X, y = _line_data()
+    model = nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.MSELoss()
+    with pytest.raises(TypeError, match="nn.Module"):
+        train("model", loss, opt, X, y, epochs=1)
+    with pytest.raises(TypeError, match="Optimizer"):
+        train(model, loss, "sgd", X, y, epochs=1)
+    with pytest.raises(TypeError, match="callable"):
+        train(model, "mse", opt, X, y, epochs=1)
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="epochs"):
+            train(model, loss, opt, X, y, epochs=bad)
+    with pytest.raises(ValueError, match="batch_size"):
+        train(model, loss, opt, X, y, epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="must match"):
+        train(model, loss, opt, X, y[:5], epochs=1)
+    with pytest.raises(ValueError, match="both"):
+        train(model, loss, opt, X, y, epochs=1, X_val=X)
+    with pytest.raises(ValueError, match="same number"):
+        train(model, loss, opt, X, y, epochs=1, X_val=X, y_val=y[:3])
+    with pytest.raises(ValueError, match="empty"):
+        train(model, loss, opt, X[:0], y[:0], epochs=1)
+
+
+def test_as_tensor_validation():
+    assert as_tensor([[1, 2]]).dtype == torch.float32
+    with pytest.raises(ValueError, match="NaN"):
+        as_tensor([1.0, float("nan")], name="X")
+    with pytest.raises(TypeError, match="numbers"):
+        as_tensor(["a", "b"])
+    with pytest.raises(TypeError, match="Tensor"):
+        as_tensor("abc")
+    with pytest.raises(ValueError, match="empty"):
+        as_tensor([])
