@@ -4,6 +4,7 @@ One module per concern:
 
 - :mod:`tabgen_lib.data` -- download, verify and parse the course data sets
 - :mod:`tabgen_lib.runtime` -- seeding and device choice
+- :mod:`tabgen_lib.models` -- small networks (:func:`~tabgen_lib.models.mlp`)
 - :mod:`tabgen_lib.training` -- a training loop with a progress bar and a loss history
 - :mod:`tabgen_lib.plots` -- loss curves, predictions, decision boundaries, real vs synthetic
 - :mod:`tabgen_lib.checks` -- exercise checks

@@ -132,3 +132,15 @@ def check_fit_line(fit_line: Callable, *, tol: float = 0.05) -> None:
             "Train for more epochs or use a larger learning rate."
         )
     _passed(f"Learned w={w:.3f}, b={b:.3f} (true 0.7 and 0.3, tolerance {tol}).")
+
+
+# ---------------------------------------------------------------- chapter 02: the minimax game
+
+
+# ---------------------------------------------------------------- chapter 03: backpropagation
+
+
+# ---------------------------------------------------------------- chapter 05: fitting a sine curve
+
+
+# ---------------------------------------------------------------- chapter 06: classifying circles
