@@ -51,7 +51,13 @@ def setup_cell_source(url: str = REPOSITORY_URL) -> str:
 
 
 def sync_setup_cells(folder: str | Path = "notebooks") -> list[Path]:
-    """Rewrite the cell tagged ``setup`` of every notebook in ``folder``; return those changed."""
+    """Rewrite the cell tagged ``setup`` of every notebook in ``folder``; return those changed.
+
+    Examples
+    --------
+    >>> sync_setup_cells("notebooks")  # doctest: +SKIP
+    []
+    """
     changed = []
     for path in sorted(Path(folder).glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))

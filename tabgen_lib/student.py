@@ -63,6 +63,10 @@ def make_stub(source: str) -> str:
             )
             head_end = body[0].end_lineno if has_doc else body[0].lineno - 1
             header = lines[start - 1 : head_end]
+            if not header:
+                raise ValueError(
+                    f"Line {node.lineno}: put the body of `{node.name}` on its own lines."
+                )
             while not has_doc and header[-1].strip().startswith("#") or not header[-1].strip():
                 header.pop()  # comments before the first statement belong to the solution
             indent = " " * body[0].col_offset
@@ -84,7 +88,18 @@ def _tags(cell) -> list[str]:
 
 
 def student_notebook(nb: dict) -> dict:
-    """Return a student copy of a notebook (as loaded JSON): stubs, no solution markup."""
+    """Return a student copy of a notebook (as loaded JSON): stubs, no solution markup.
+
+    Examples
+    --------
+    >>> nb = {"cells": [
+    ...     {"cell_type": "markdown", "metadata": {}, "source": ":::{solution-start} ex"},
+    ...     {"cell_type": "code", "metadata": {"tags": ["solution"]}, "outputs": [],
+    ...      "execution_count": 1, "source": "def f(x):\\n    return x"}]}
+    >>> cells = student_notebook(nb)["cells"]
+    >>> len(cells), cells[0]["metadata"]["tags"]
+    (1, ['exercise'])
+    """
     out = copy.deepcopy(nb)
     cells = []
     for cell in out["cells"]:
@@ -105,7 +120,13 @@ def student_notebook(nb: dict) -> dict:
 
 
 def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
-    """Write a student version of every notebook in ``src`` into ``dest``; return the paths."""
+    """Write a student version of every notebook in ``src`` into ``dest``; return the paths.
+
+    Examples
+    --------
+    >>> write_student_versions("notebooks", "student")  # doctest: +SKIP
+    [PosixPath('student/04_linear_regression.ipynb')]
+    """
     src, dest = Path(src), Path(dest)
     if not src.is_dir():
         raise ValueError(f"{src} is not a folder of notebooks.")

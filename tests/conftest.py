@@ -5,11 +5,28 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+import yaml
 
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    """Every document of _toc.yml (without suffix), in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part["chapters"])
+    return files
 
 # The offline mirror next to the repository, when there is one (as on the course's CI).
 _MIRROR = ROOT.parent / "shared" / "data"

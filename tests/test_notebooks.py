@@ -8,7 +8,7 @@ import yaml
 
 from tabgen_lib.notebook import REPOSITORY_URL, SETUP_TAG, setup_cell_source, sync_setup_cells
 
-from .conftest import NOTEBOOKS, ROOT
+from .conftest import NOTEBOOKS, ROOT, toc_files
 
 IDS = [p.stem for p in NOTEBOOKS]
 
@@ -21,21 +21,6 @@ def _source(cell):
     return "".join(cell["source"])
 
 
-def _toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part["chapters"])
-    return files
-
-
 def test_notebooks_exist_and_are_named_in_order():
     assert NOTEBOOKS
     for path in NOTEBOOKS:
@@ -43,7 +28,7 @@ def test_notebooks_exist_and_are_named_in_order():
 
 
 def test_toc_lists_exactly_the_notebooks_in_course_order():
-    toc = _toc_files()
+    toc = toc_files()
     in_toc = [f for f in toc if f.startswith("notebooks/")]
     assert in_toc == [f"notebooks/{p.stem}" for p in NOTEBOOKS]
     for entry in toc:

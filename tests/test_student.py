@@ -104,6 +104,8 @@ def test_make_stub_rules():
         make_stub("def f():\n    return 1\n\nx = f()\n")
     with pytest.raises(TypeError):
         make_stub(None)
+    with pytest.raises(ValueError, match="own lines"):
+        make_stub("def f(): return 1\n")
     stub = make_stub("@staticmethod\ndef f(a, *, b=2):\n    # hint\n    return a + b\n")
     assert stub.startswith("@staticmethod\ndef f(a, *, b=2):\n    ...")
     assert "hint" not in stub

@@ -1,31 +1,16 @@
 """Open every page of the built book in a real browser and check what a reader sees."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import ROOT, toc_files
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def _toc_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part["chapters"])
-    return pages
-
-
-PAGES = _toc_pages()
+PAGES = toc_files()
 pytestmark = pytest.mark.browser
 
 # Runs in the page once MathJax has typeset: what did not render?
