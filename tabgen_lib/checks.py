@@ -15,7 +15,22 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-__all__ = ["ExerciseCheckError", "check_mse", "check_least_squares", "check_fit_line"]
+__all__ = [
+    "ExerciseCheckError",
+    "check_mse",
+    "check_least_squares",
+    "check_fit_line",
+    "check_mlp_parameter_count",
+    "check_gan_training_step",
+    "check_value_function",
+    "check_optimal_discriminator",
+    "check_linear_relu_backward",
+    "check_bce_logits_grad",
+    "check_build_model",
+    "check_adam_step",
+    "check_build_classifier",
+    "check_collapse_linears",
+]
 
 
 class ExerciseCheckError(AssertionError):
@@ -118,6 +133,20 @@ def check_fit_line(fit_line: Callable, *, tol: float = 0.05) -> None:
 
     The check builds data with known ``w = 0.7`` and ``b = 0.3`` (plus a little noise)
     and accepts the model when both learned numbers are within ``tol``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def fit_line(x, y):
+    ...     model = torch.nn.Linear(1, 1)
+    ...     opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    ...     for _ in range(1000):
+    ...         opt.zero_grad()
+    ...         torch.nn.functional.mse_loss(model(x), y).backward()
+    ...         opt.step()
+    ...     return model
+    >>> check_fit_line(fit_line)  # doctest: +ELLIPSIS
+    Correct! Learned w=..., b=... (true 0.7 and 0.3, tolerance 0.05).
     """
     gen = torch.Generator().manual_seed(11)
     x = torch.rand(100, 1, generator=gen)
@@ -134,13 +163,560 @@ def check_fit_line(fit_line: Callable, *, tol: float = 0.05) -> None:
     _passed(f"Learned w={w:.3f}, b={b:.3f} (true 0.7 and 0.3, tolerance {tol}).")
 
 
+# ---------------------------------------------------------------- chapter 01: GANs
+
+
+def check_mlp_parameter_count(mlp_parameter_count: Callable) -> None:
+    """Check ``mlp_parameter_count(in_features, hidden, out_features) -> int``: the number
+    of weights and biases in ``tabgen_lib.models.mlp(in_features, hidden, out_features)``.
+
+    Examples
+    --------
+    >>> from tabgen_lib.models import mlp
+    >>> check_mlp_parameter_count(lambda i, h, o: sum(p.numel() for p in mlp(i, h, o).parameters()))
+    Correct! Your counts match the networks' parameters in 5 cases.
+    """
+    from .models import mlp
+
+    cases = [(1, [16], 1), (1, [32, 32], 1), (2, [8, 4], 3), (3, [], 1), (10, [64, 64, 64], 1)]
+    for in_f, hidden, out_f in cases:
+        got = _number(
+            _call(mlp_parameter_count, "mlp_parameter_count", in_f, list(hidden), out_f),
+            "The count",
+        )
+        want = sum(p.numel() for p in mlp(in_f, hidden, out_f).parameters())
+        if got != want:
+            widths = [in_f, *hidden, out_f]
+            no_bias = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
+            hint = (
+                " Did you forget the biases (one per output of each layer)?"
+                if got == no_bias
+                else " Each nn.Linear(a, b) holds a*b weights and b biases."
+            )
+            _fail(f"mlp({in_f}, {hidden}, {out_f}) has {want} parameters, you said {got:g}.{hint}")
+    _passed(f"Your counts match the networks' parameters in {len(cases)} cases.")
+
+
+def _reference_gan_step(generator, discriminator, g_opt, d_opt, real, z):
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    fake = generator(z).detach()
+    real_logits, fake_logits = discriminator(real), discriminator(fake)
+    d_loss = bce(real_logits, torch.ones_like(real_logits)) + bce(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
+    d_opt.zero_grad()
+    d_loss.backward()
+    d_opt.step()
+    logits = discriminator(generator(z))
+    g_loss = bce(logits, torch.ones_like(logits))
+    g_opt.zero_grad()
+    g_loss.backward()
+    g_opt.step()
+    return d_loss.item(), g_loss.item()
+
+
+def _gan_setup(seed: int):
+    import copy
+
+    from .models import mlp
+
+    gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        generator, discriminator = mlp(2, [8], 1), mlp(1, [8], 1)
+    real = 2 + 0.5 * torch.randn(32, 1, generator=gen)
+    z = torch.randn(32, 2, generator=gen)
+    nets = []
+    for _ in range(2):
+        g, d = copy.deepcopy(generator), copy.deepcopy(discriminator)
+        opts = torch.optim.SGD(g.parameters(), lr=0.1), torch.optim.SGD(d.parameters(), lr=0.1)
+        nets.append((g, d, *opts))
+    return nets, real, z
+
+
+def _same_parameters(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(
+        torch.allclose(p, q, atol=1e-6) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
+
+
+def check_gan_training_step(gan_training_step: Callable) -> None:
+    """Check ``gan_training_step(generator, discriminator, g_opt, d_opt, real, z)``: one
+    discriminator update, then one generator update through the updated discriminator;
+    returns ``(d_loss, g_loss)`` as numbers.
+
+    Examples
+    --------
+    >>> check_gan_training_step(_reference_gan_step)
+    Correct! Both losses and both networks' new parameters match the reference step.
+    """
+    for seed in (0, 1):
+        nets, real, z = _gan_setup(seed)
+        (g, d, g_opt, d_opt), (g_ref, d_ref, g_opt_ref, d_opt_ref) = nets
+        d_before = [p.detach().clone() for p in d.parameters()]
+        g_before = [p.detach().clone() for p in g.parameters()]
+        result = _call(
+            gan_training_step, "gan_training_step", g, d, g_opt, d_opt, real.clone(), z.clone()
+        )
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            _fail("`gan_training_step` should return two numbers: (d_loss, g_loss).")
+        d_loss, g_loss = _number(result[0], "d_loss"), _number(result[1], "g_loss")
+        want_d, want_g = _reference_gan_step(g_ref, d_ref, g_opt_ref, d_opt_ref, real, z)
+        if all(torch.equal(p, q) for p, q in zip(d.parameters(), d_before, strict=True)):
+            _fail("The discriminator did not change: call d_opt.step() after d_loss.backward().")
+        if all(torch.equal(p, q) for p, q in zip(g.parameters(), g_before, strict=True)):
+            _fail("The generator did not change: call g_opt.step() after g_loss.backward().")
+        if not np.isclose(d_loss, want_d, rtol=1e-4, atol=1e-6):
+            _fail(
+                f"d_loss should be {want_d:.4f}, yours is {d_loss:.4f}. It is the binary "
+                "cross-entropy of D(real) against 1 plus that of D(G(z)) against 0 (two means, "
+                "added), computed on logits before the discriminator's update."
+            )
+        if not _same_parameters(d, d_ref):
+            _fail(
+                "d_loss is right but the discriminator's new parameters are not: clear its "
+                "gradients (d_opt.zero_grad()) before d_loss.backward(), then d_opt.step()."
+            )
+        if not np.isclose(g_loss, want_g, rtol=1e-4, atol=1e-6):
+            _fail(
+                f"g_loss should be {want_g:.4f}, yours is {g_loss:.4f}. Compute it after the "
+                "discriminator's update, with the same z: the cross-entropy of D(G(z)) against "
+                "the label 1 ('real'), so the generator is rewarded for fooling D."
+            )
+        if not _same_parameters(g, g_ref):
+            _fail(
+                "g_loss is right but the generator's new parameters are not: detach the fake "
+                "samples in the discriminator's step (or clear G's gradients with "
+                "g_opt.zero_grad() before g_loss.backward())."
+            )
+    _passed("Both losses and both networks' new parameters match the reference step.")
+
+
 # ---------------------------------------------------------------- chapter 02: the minimax game
+
+
+def check_value_function(value_function: Callable) -> None:
+    """Check ``value_function(d_real, d_fake) -> float``: the estimate of
+    ``V(D, G) = mean(log D(x)) + mean(log(1 - D(G(z))))`` from the discriminator's
+    probabilities on real (``d_real``) and generated (``d_fake``) samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_value_function(lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)))
+    Correct! Your V(D, G) is right in 3 cases, including -log 4 for D = 1/2.
+    """
+    rng = np.random.default_rng(2)
+    cases = [
+        (np.full(4, 0.5), np.full(3, 0.5)),
+        (np.array([0.9, 0.8, 0.95]), np.array([0.1, 0.3])),
+        (rng.uniform(0.05, 0.95, 100), rng.uniform(0.05, 0.95, 60)),
+    ]
+    for d_real, d_fake in cases:
+        got = _number(_call(value_function, "value_function", d_real.copy(), d_fake.copy()), "V")
+        want = float(np.mean(np.log(d_real)) + np.mean(np.log1p(-d_fake)))
+        if not np.isclose(got, want, rtol=1e-5, atol=1e-6):
+            if np.isclose(got, -want, rtol=1e-5):
+                hint = " The sign is flipped: V is the sum of the two log terms (it is <= 0)."
+            elif np.isclose(got, np.mean(np.log(d_real)) + np.mean(np.log(d_fake)), rtol=1e-5):
+                hint = " The fake term is log(1 - D(G(z))), not log D(G(z))."
+            else:
+                hint = " Average each term over its own samples, then add the two averages."
+            _fail(f"V should be {want:.4f} here, yours is {got:.4f}.{hint}")
+    _passed("Your V(D, G) is right in 3 cases, including -log 4 for D = 1/2.")
+
+
+def _normal_pdf(mean: float, std: float) -> Callable:
+    def pdf(x):
+        x = np.asarray(x, dtype=float)
+        return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
+
+    return pdf
+
+
+def check_optimal_discriminator(optimal_discriminator: Callable) -> None:
+    """Check ``optimal_discriminator(p_data, p_g, x) -> array``: the best discriminator
+    ``p_data(x) / (p_data(x) + p_g(x))`` on the grid ``x``, for two density functions.
+
+    Examples
+    --------
+    >>> check_optimal_discriminator(lambda p, q, x: p(x) / (p(x) + q(x)))
+    Correct! Your D* is right on 3 pairs of densities (and is 1/2 where they agree).
+    """
+    x = np.linspace(-4.0, 5.0, 91)
+    mixture = _normal_pdf(-1.0, 0.5)
+    cases = [
+        (_normal_pdf(0.0, 1.0), _normal_pdf(1.0, 1.0)),
+        (_normal_pdf(0.5, 2.0), _normal_pdf(0.5, 2.0)),
+        (lambda t: 0.5 * mixture(t) + 0.5 * _normal_pdf(2.0, 0.7)(t), _normal_pdf(0.0, 1.5)),
+    ]
+    for p_data, p_g in cases:
+        got = _call(optimal_discriminator, "optimal_discriminator", p_data, p_g, x.copy())
+        try:
+            got = np.asarray(
+                got.detach().cpu() if isinstance(got, torch.Tensor) else got, dtype=float
+            )
+        except (TypeError, ValueError):
+            _fail(f"`optimal_discriminator` should return an array, got {type(got).__name__}.")
+        if got.shape != x.shape:
+            _fail(f"Return one value per point of x: expected shape {x.shape}, got {got.shape}.")
+        p, q = p_data(x), p_g(x)
+        want = p / (p + q)
+        if not np.allclose(got, want, atol=1e-6):
+            hint = (
+                " You swapped the densities: D* is large where the real data is likely."
+                if np.allclose(got, q / (p + q), atol=1e-6)
+                else " D*(x) = p_data(x) / (p_data(x) + p_g(x)), point by point."
+            )
+            worst = int(np.argmax(np.abs(got - want)))
+            _fail(
+                f"At x = {x[worst]:.2f}, D* should be {want[worst]:.4f}, yours is "
+                f"{got[worst]:.4f}.{hint}"
+            )
+    _passed("Your D* is right on 3 pairs of densities (and is 1/2 where they agree).")
 
 
 # ---------------------------------------------------------------- chapter 03: backpropagation
 
 
+def _tensor_tuple(result, name: str, count: int, what: str) -> tuple:
+    if not isinstance(result, tuple | list) or len(result) != count:
+        _fail(f"`{name}` should return {count} tensors: {what}.")
+    for item in result:
+        if not isinstance(item, torch.Tensor):
+            _fail(f"`{name}` should return tensors, got {type(item).__name__}.")
+    return tuple(result)
+
+
+def check_linear_relu_backward(linear_relu_backward: Callable) -> None:
+    """Check ``linear_relu_backward(x, W, b, grad_out) -> (grad_x, grad_W, grad_b)``.
+
+    The layer is ``out = relu(x @ W.T + b)`` with ``x`` of shape ``(n, d_in)``, ``W`` of
+    shape ``(d_out, d_in)`` and ``b`` of shape ``(d_out,)``; ``grad_out`` is
+    :math:`\\partial L / \\partial \\text{out}`.  The answer is compared with
+    ``torch.autograd`` in float64.
+
+    Examples
+    --------
+    >>> def linear_relu_backward(x, W, b, grad_out):
+    ...     grad_z = grad_out * (x @ W.T + b > 0)
+    ...     return grad_z @ W, grad_z.T @ x, grad_z.sum(0)
+    >>> check_linear_relu_backward(linear_relu_backward)
+    Correct! grad_x, grad_W and grad_b match torch.autograd on 3 layers.
+    """
+    gen = torch.Generator().manual_seed(3)
+    for n, d_in, d_out in [(1, 2, 3), (5, 3, 4), (16, 7, 5)]:
+        x = torch.randn(n, d_in, generator=gen, dtype=torch.float64)
+        W = torch.randn(d_out, d_in, generator=gen, dtype=torch.float64)
+        b = torch.randn(d_out, generator=gen, dtype=torch.float64)
+        grad_out = torch.randn(n, d_out, generator=gen, dtype=torch.float64)
+        leaves = [t.clone().requires_grad_(True) for t in (x, W, b)]
+        out = torch.relu(leaves[0] @ leaves[1].T + leaves[2])
+        want = torch.autograd.grad(out, leaves, grad_out)
+        result = _call(
+            linear_relu_backward,
+            "linear_relu_backward",
+            x.clone(),
+            W.clone(),
+            b.clone(),
+            grad_out.clone(),
+        )
+        got = _tensor_tuple(result, "linear_relu_backward", 3, "(grad_x, grad_W, grad_b)")
+        mask = (x @ W.T + b > 0).to(x.dtype)
+        for label, g, w, source in zip(
+            ("grad_x", "grad_W", "grad_b"), got, want, (x, W, b), strict=True
+        ):
+            if tuple(g.shape) != tuple(source.shape):
+                _fail(
+                    f"{label} should have the shape of {label[5:]}, {tuple(source.shape)}, "
+                    f"got {tuple(g.shape)}. Each gradient has the shape of what it differentiates."
+                )
+            if not torch.allclose(g.detach().to(torch.float64), w, atol=1e-8):
+                unmasked = {
+                    "grad_x": grad_out @ W,
+                    "grad_W": grad_out.T @ x,
+                    "grad_b": grad_out.sum(0),
+                }[label]
+                hint = (
+                    " Did you forget the ReLU? Multiply grad_out by (x @ W.T + b > 0) first."
+                    if torch.allclose(g.detach().to(torch.float64), unmasked, atol=1e-8)
+                    and not torch.equal(mask, torch.ones_like(mask))
+                    else " Use the chain rule: grad_z = grad_out * relu'(z), then "
+                    "grad_x = grad_z @ W, grad_W = grad_z.T @ x, grad_b = grad_z summed over rows."
+                )
+                _fail(
+                    f"{label} differs from torch.autograd for a layer of shape "
+                    f"({d_out}, {d_in}) on {n} rows.{hint}"
+                )
+    _passed("grad_x, grad_W and grad_b match torch.autograd on 3 layers.")
+
+
+def check_bce_logits_grad(bce_logits_grad: Callable) -> None:
+    """Check ``bce_logits_grad(logits, targets) -> dL/dlogits`` for the mean binary
+    cross-entropy on logits, ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Examples
+    --------
+    >>> check_bce_logits_grad(lambda s, t: (torch.sigmoid(s) - t) / s.numel())
+    Correct! Your gradient matches torch.autograd on 3 cases: (sigmoid(s) - t) / n.
+    """
+    gen = torch.Generator().manual_seed(5)
+    cases = [
+        (torch.tensor([0.0]), torch.tensor([1.0])),
+        (torch.tensor([2.0, -1.0, 0.5, -3.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])),
+        (3 * torch.randn(40, 1, generator=gen), torch.randint(0, 2, (40, 1), generator=gen)),
+    ]
+    for logits, targets in cases:
+        logits = logits.to(torch.float64)
+        targets = targets.to(torch.float64)
+        leaf = logits.clone().requires_grad_(True)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(leaf, targets)
+        (want,) = torch.autograd.grad(loss, leaf)
+        got = _call(bce_logits_grad, "bce_logits_grad", logits.clone(), targets.clone())
+        if not isinstance(got, torch.Tensor):
+            _fail(f"`bce_logits_grad` should return a tensor, got {type(got).__name__}.")
+        if tuple(got.shape) != tuple(logits.shape):
+            _fail(
+                f"The gradient should have the shape of the logits, {tuple(logits.shape)}, "
+                f"got {tuple(got.shape)}."
+            )
+        got = got.detach().to(torch.float64)
+        if not torch.allclose(got, want, atol=1e-8):
+            n = logits.numel()
+            if n > 1 and torch.allclose(got, want * n, atol=1e-8):
+                hint = " The loss is a mean: divide by the number of logits."
+            elif torch.allclose(got, -want, atol=1e-8):
+                hint = " The sign is flipped: the gradient is sigmoid(s) - t, not t - sigmoid(s)."
+            else:
+                hint = " Differentiate -[t log sigmoid(s) + (1 - t) log(1 - sigmoid(s))] in s."
+            _fail(f"For logits {logits.reshape(-1)[:4].tolist()}... the gradient is wrong.{hint}")
+    _passed("Your gradient matches torch.autograd on 3 cases: (sigmoid(s) - t) / n.")
+
+
 # ---------------------------------------------------------------- chapter 05: fitting a sine curve
 
 
+def check_build_model(build_model: Callable, *, steps: int = 1500, threshold: float = 0.01) -> None:
+    """Check ``build_model() -> nn.Module``: a network that can fit ``sin x`` on ``[0, 2π]``.
+
+    The check builds your model (seeded, so the result is reproducible), trains it with
+    Adam (learning rate 0.01) for ``steps`` full-batch steps on 100 points of
+    ``y = sin x`` and accepts it when the final MSE is below ``threshold``.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> check_build_model(lambda: nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Linear(64, 1)))
+    ... # doctest: +ELLIPSIS
+    Correct! After 1500 Adam steps your model reaches MSE = ... (threshold 0.01).
+    """
+    x = torch.linspace(0, 2 * np.pi, 100).unsqueeze(1)
+    y = torch.sin(x)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = _call(build_model, "build_model")
+        if not isinstance(model, torch.nn.Module):
+            _fail(f"`build_model` should return a torch.nn.Module, got {type(model).__name__}.")
+        params = list(model.parameters())
+        if not params:
+            _fail("Your model has no parameters to train: use layers such as nn.Linear.")
+        model = model.to("cpu", torch.float32)
+        try:
+            out = model(x)
+        except Exception as err:  # noqa: BLE001 - reported to the student
+            _fail(f"Your model failed on an input of shape (100, 1): {type(err).__name__}: {err}")
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (100, 1):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            _fail(f"For an input of shape (100, 1) the model should output (100, 1), got {shape}.")
+        optimizer = torch.optim.Adam(params, lr=0.01)
+        model.train()
+        for _ in range(steps):
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            mse = float(torch.nn.functional.mse_loss(model(x), y))
+    if not np.isfinite(mse) or mse >= threshold:
+        _fail(
+            f"After {steps} Adam steps your model's MSE is {mse:.4f}, above {threshold}. "
+            "A straight line cannot follow a sine: use at least one hidden layer with a "
+            "non-linear activation (and no activation after the last layer)."
+        )
+    _passed(f"After {steps} Adam steps your model reaches MSE = {mse:.2e} (threshold {threshold}).")
+
+
+def _adam_reference(param, grads, lr, beta1, beta2, eps, *, bias_correction=True):
+    m, v = torch.zeros_like(param), torch.zeros_like(param)
+    for t, grad in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat = m / (1 - beta1**t) if bias_correction else m
+        v_hat = v / (1 - beta2**t) if bias_correction else v
+        param = param - lr * m_hat / (v_hat.sqrt() + eps)
+    return param
+
+
+def check_adam_step(adam_step: Callable) -> None:
+    """Check ``adam_step(param, grad, m, v, t, lr, beta1, beta2, eps) -> (param, m, v)``,
+    one Adam update, against ``torch.optim.Adam`` over 5 steps.
+
+    Examples
+    --------
+    >>> def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    ...     m = beta1 * m + (1 - beta1) * grad
+    ...     v = beta2 * v + (1 - beta2) * grad**2
+    ...     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    ...     return param - lr * m_hat / (v_hat.sqrt() + eps), m, v
+    >>> check_adam_step(adam_step)
+    Correct! 5 steps of your Adam match torch.optim.Adam.
+    """
+    gen = torch.Generator().manual_seed(8)
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
+    start = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    grads = [torch.randn(3, 4, generator=gen, dtype=torch.float64) * 10**k for k in range(-2, 3)]
+    leaf = torch.nn.Parameter(start.clone())
+    optimizer = torch.optim.Adam([leaf], lr=lr, betas=(beta1, beta2), eps=eps)
+    for grad in grads:
+        leaf.grad = grad.clone()
+        optimizer.step()
+    want = leaf.detach()
+    param, m, v = start.clone(), torch.zeros_like(start), torch.zeros_like(start)
+    for t, grad in enumerate(grads, start=1):
+        result = _call(adam_step, "adam_step", param, grad.clone(), m, v, t, lr, beta1, beta2, eps)
+        param, m, v = _tensor_tuple(result, "adam_step", 3, "(param, m, v)")
+        if tuple(param.shape) != tuple(start.shape):
+            _fail(
+                f"The new param should have shape {tuple(start.shape)}, got {tuple(param.shape)}."
+            )
+    got = param.detach().to(torch.float64)
+    if not torch.allclose(got, want, atol=1e-10):
+        no_bc = _adam_reference(start, grads, lr, beta1, beta2, eps, bias_correction=False)
+        hint = (
+            " Did you forget the bias correction m / (1 - beta1**t), v / (1 - beta2**t)?"
+            if torch.allclose(got, no_bc, atol=1e-10)
+            else " Follow the formulas step by step; m and v must be returned and passed back in."
+        )
+        _fail(f"After 5 steps your parameter differs from torch.optim.Adam.{hint}")
+    _passed("5 steps of your Adam match torch.optim.Adam.")
+
+
 # ---------------------------------------------------------------- chapter 06: classifying circles
+
+
+def check_build_classifier(
+    build_classifier: Callable, *, epochs: int = 500, threshold: float = 0.9
+) -> None:
+    """Check ``build_classifier() -> nn.Module``: a model that separates two circles.
+
+    The check draws fresh ``make_circles`` data (1000 points, noise 0.03, factor 0.7),
+    builds your model (seeded), trains it with Adam (learning rate 0.01, full batch,
+    ``BCEWithLogitsLoss``) for ``epochs`` epochs on 80 % of the points and accepts it
+    when its accuracy on the other 20 % is at least ``threshold``.  The model must map
+    ``(n, 2)`` inputs to ``(n, 1)`` logits.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> def build_classifier():
+    ...     return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+    ...                          nn.Linear(16, 1))
+    >>> check_build_classifier(build_classifier)  # doctest: +ELLIPSIS
+    Correct! Test accuracy ... after 500 epochs of Adam (threshold 0.9).
+    """
+    from sklearn.datasets import make_circles
+    from sklearn.model_selection import train_test_split
+
+    from .metrics import binary_accuracy
+
+    X, y = make_circles(n_samples=1000, noise=0.03, factor=0.7, random_state=123)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, stratify=y, random_state=123)
+    X_tr, X_te = (torch.tensor(a, dtype=torch.float32) for a in (X_tr, X_te))
+    y_tr, y_te = (torch.tensor(a, dtype=torch.float32).unsqueeze(1) for a in (y_tr, y_te))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = _call(build_classifier, "build_classifier")
+        if not isinstance(model, torch.nn.Module):
+            _fail(
+                f"`build_classifier` should return a torch.nn.Module, got {type(model).__name__}."
+            )
+        params = list(model.parameters())
+        if not params:
+            _fail("Your model has no parameters to train: use layers such as nn.Linear.")
+        model = model.to("cpu", torch.float32)
+        try:
+            out = model(X_tr)
+        except Exception as err:  # noqa: BLE001 - reported to the student
+            _fail(f"Your model failed on an input of shape (800, 2): {type(err).__name__}: {err}")
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(X_tr), 1):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            _fail(f"For an input of shape (800, 2) the model should output (800, 1), got {shape}.")
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        optimizer = torch.optim.Adam(params, lr=0.01)
+        model.train()
+        for _ in range(epochs):
+            optimizer.zero_grad()
+            loss_fn(model(X_tr), y_tr).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            accuracy = binary_accuracy(model(X_te), y_te)
+    if accuracy < threshold:
+        _fail(
+            f"Test accuracy {accuracy:.3f} is below {threshold}. A model without non-linear "
+            "activations draws a straight boundary: add hidden layers with nn.ReLU() between "
+            "the nn.Linear layers, and output raw logits (no sigmoid at the end)."
+        )
+    _passed(f"Test accuracy {accuracy:.3f} after {epochs} epochs of Adam (threshold {threshold}).")
+
+
+def check_collapse_linears(collapse_linears: Callable) -> None:
+    """Check ``collapse_linears(layers) -> nn.Linear``: one layer equal to a stack of
+    ``nn.Linear`` layers applied one after another (with no activation between them).
+
+    Examples
+    --------
+    >>> import torch
+    >>> def collapse_linears(layers):
+    ...     W, b = layers[0].weight, layers[0].bias
+    ...     for layer in layers[1:]:
+    ...         W, b = layer.weight @ W, layer.weight @ b + layer.bias
+    ...     single = torch.nn.Linear(W.shape[1], W.shape[0])
+    ...     with torch.no_grad():
+    ...         single.weight.copy_(W); single.bias.copy_(b)
+    ...     return single
+    >>> check_collapse_linears(collapse_linears)
+    Correct! One nn.Linear reproduces stacks of 2 and 3 linear layers.
+    """
+    gen = torch.Generator().manual_seed(6)
+    x = torch.randn(20, 2, generator=gen)
+    with torch.random.fork_rng():
+        torch.manual_seed(6)
+        stacks = [
+            [torch.nn.Linear(2, 5), torch.nn.Linear(5, 1)],
+            [torch.nn.Linear(2, 8), torch.nn.Linear(8, 3), torch.nn.Linear(3, 1)],
+        ]
+    for layers in stacks:
+        with torch.no_grad():
+            want = torch.nn.Sequential(*layers)(x)
+        single = _call(collapse_linears, "collapse_linears", list(layers))
+        if not isinstance(single, torch.nn.Linear):
+            _fail(f"`collapse_linears` should return an nn.Linear, got {type(single).__name__}.")
+        if (single.in_features, single.out_features) != (2, 1):
+            _fail(
+                f"The single layer should map 2 inputs to 1 output, got "
+                f"nn.Linear({single.in_features}, {single.out_features})."
+            )
+        with torch.no_grad():
+            got = single(x)
+            weight = layers[0].weight
+            for layer in layers[1:]:
+                weight = layer.weight @ weight
+        if not torch.allclose(got, want, atol=1e-5):
+            if torch.allclose(single.weight.detach(), weight, atol=1e-5):
+                hint = " The weight is right; each later layer also transforms the earlier bias: "
+                hint += "b = W2 @ b1 + b2."
+            else:
+                hint = " The weights multiply right to left: W = W_last @ ... @ W_first."
+            _fail(f"Your layer differs from the stack of {len(layers)} layers.{hint}")
+    _passed("One nn.Linear reproduces stacks of 2 and 3 linear layers.")

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["plot_losses", "plot_predictions", "plot_decision_boundary", "plot_real_vs_synthetic"]
+__all__ = [
+    "plot_losses",
+    "plot_predictions",
+    "plot_decision_boundary",
+    "plot_real_vs_synthetic",
+    "plot_gan_architecture",
+]
 
 
 def _axes(ax):
@@ -256,3 +262,81 @@ def plot_real_vs_synthetic(
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def plot_gan_architecture(ax=None):
+    """Draw the architecture of a generative adversarial network as a block diagram.
+
+    Noise :math:`z` goes through the generator :math:`G` to a fake sample
+    :math:`\\tilde x = G(z)`; the discriminator :math:`D` receives a real sample
+    :math:`x` or a fake one and outputs :math:`D(\\cdot)`, the probability that its
+    input is real. Its feedback flows back to both networks as gradients. The axes
+    are hidden: this is a diagram, not a data plot.
+
+    Examples
+    --------
+    >>> ax = plot_gan_architecture()
+    >>> ax.get_title()
+    'Architecture of a GAN'
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    boxes = {
+        # name: (x centre, y centre, label, colour)
+        "z": (0.9, 1.0, "noise\n$z \\sim p_z$", "#e8e8e8"),
+        "G": (3.0, 1.0, "Generator\n$G$", "#9ecae1"),
+        "fake": (5.1, 1.0, "fake sample\n$\\tilde{x} = G(z)$", "#fdd0a2"),
+        "real": (5.1, 3.0, "real sample\n$x \\sim p_{data}$", "#c7e9c0"),
+        "D": (7.3, 2.0, "Discriminator\n$D$", "#fc9272"),
+        "out": (9.5, 2.0, "$D(\\cdot)$ = P(real)\nin [0, 1]", "#e8e8e8"),
+    }
+    width, height = 1.7, 0.95
+    for x, y, label, colour in boxes.values():
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.05",
+                facecolor=colour,
+                edgecolor="black",
+            )
+        )
+        ax.text(x, y, label, ha="center", va="center", fontsize=10)
+
+    def arrow(start, end, text=None, style="-|>", colour="black", rad=0.0, offset=(0, 0.2)):
+        ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops=dict(
+                arrowstyle=style, color=colour, lw=1.5, connectionstyle=f"arc3,rad={rad}"
+            ),
+        )
+        if text:
+            mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+            ax.text(mid[0], mid[1], text, ha="center", fontsize=8, color=colour)
+
+    half = width / 2 + 0.05
+    arrow((0.9 + half, 1.0), (3.0 - half, 1.0))
+    arrow((3.0 + half, 1.0), (5.1 - half, 1.0))
+    arrow((5.1 + half, 1.0), (7.3 - half, 1.8))
+    arrow((5.1 + half, 3.0), (7.3 - half, 2.2))
+    arrow((7.3 + half, 2.0), (9.5 - half, 2.0))
+    arrow(
+        (7.3, 2.0 - height / 2 - 0.05),
+        (3.0, 1.0 - height / 2 - 0.05),
+        "gradients: G learns to make D say 'real'",
+        colour="tab:red",
+        rad=-0.35,
+        offset=(0, -1.1),
+    )
+    ax.text(8.4, 2.75, "D learns: real -> 1, fake -> 0", ha="center", fontsize=8, color="tab:red")
+    ax.set_xlim(-0.1, 10.5)
+    ax.set_ylim(-0.75, 3.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("Architecture of a GAN")
+    return ax

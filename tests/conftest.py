@@ -28,6 +28,7 @@ def toc_files() -> list[str]:
         walk(part["chapters"])
     return files
 
+
 # The offline mirror next to the repository, when there is one (as on the course's CI).
 _MIRROR = ROOT.parent / "shared" / "data"
 if "TABGEN_DATA_DIR" not in os.environ and (_MIRROR / "README.md").is_file():
