@@ -18,7 +18,6 @@ export TABGEN_DATA_DIR ?= $(abspath ../shared/data)
 endif
 # Notebooks run on the venv's own kernel, never on a kernel registered elsewhere.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help venv book test lint unit notebooks student book-check browser system-deps bench clean

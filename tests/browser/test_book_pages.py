@@ -32,6 +32,7 @@ async () => {
     mathErrors: document.querySelectorAll('mjx-merror').length,
     mathjaxFrom: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s)),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+    figures: document.querySelectorAll('.cell_output img').length,
   };
 }
 """
@@ -83,6 +84,14 @@ def test_notebook_pages_have_launch_links(browser, site, doc):
     ]
     assert colab in audit["links"], f"no Colab link to {doc}.ipynb"
     assert binder and all(link.endswith(f"{doc}.ipynb") for link in binder), binder
+
+
+@pytest.mark.parametrize("doc", [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()])
+def test_notebook_pages_show_their_figures(browser, site, doc):
+    # Every chapter draws figures; none rendered means the kernel's plots never reached the page
+    # (e.g. a non-inline matplotlib backend during the build).
+    _, audit, _ = _visit(browser, f"{site}/{doc}.html")
+    assert audit["figures"] > 0, f"{doc}: no figure in the executed notebook's outputs"
 
 
 def test_every_page_of_the_toc_was_built(book_dir):
