@@ -163,6 +163,38 @@ def check_fit_line(fit_line: Callable, *, tol: float = 0.05) -> None:
     _passed(f"Learned w={w:.3f}, b={b:.3f} (true 0.7 and 0.3, tolerance {tol}).")
 
 
+def _train_student_model(build, name, X, y, loss_fn, *, steps, lr=0.01):
+    """Build the student's model (seeded), check it maps ``X`` to ``y``'s shape, train it with
+    full-batch Adam for ``steps`` steps, and return it in eval mode."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = _call(build, name)
+        if not isinstance(model, torch.nn.Module):
+            _fail(f"`{name}` should return a torch.nn.Module, got {type(model).__name__}.")
+        params = list(model.parameters())
+        if not params:
+            _fail("Your model has no parameters to train: use layers such as nn.Linear.")
+        model = model.to("cpu", torch.float32)
+        shape_in, shape_out = tuple(X.shape), tuple(y.shape)
+        try:
+            out = model(X)
+        except Exception as err:  # noqa: BLE001 - reported to the student
+            _fail(f"Your model failed on an input of shape {shape_in}: {type(err).__name__}: {err}")
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != shape_out:
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            _fail(
+                f"For an input of shape {shape_in} the model should output {shape_out}, got {got}."
+            )
+        optimizer = torch.optim.Adam(params, lr=lr)
+        model.train()
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss_fn(model(X), y).backward()
+            optimizer.step()
+    model.eval()
+    return model
+
+
 # ---------------------------------------------------------------- chapter 01: GANs
 
 
@@ -512,31 +544,10 @@ def check_build_model(build_model: Callable, *, steps: int = 1500, threshold: fl
     """
     x = torch.linspace(0, 2 * np.pi, 100).unsqueeze(1)
     y = torch.sin(x)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = _call(build_model, "build_model")
-        if not isinstance(model, torch.nn.Module):
-            _fail(f"`build_model` should return a torch.nn.Module, got {type(model).__name__}.")
-        params = list(model.parameters())
-        if not params:
-            _fail("Your model has no parameters to train: use layers such as nn.Linear.")
-        model = model.to("cpu", torch.float32)
-        try:
-            out = model(x)
-        except Exception as err:  # noqa: BLE001 - reported to the student
-            _fail(f"Your model failed on an input of shape (100, 1): {type(err).__name__}: {err}")
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (100, 1):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            _fail(f"For an input of shape (100, 1) the model should output (100, 1), got {shape}.")
-        optimizer = torch.optim.Adam(params, lr=0.01)
-        model.train()
-        for _ in range(steps):
-            optimizer.zero_grad()
-            torch.nn.functional.mse_loss(model(x), y).backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            mse = float(torch.nn.functional.mse_loss(model(x), y))
+    mse_loss = torch.nn.functional.mse_loss
+    model = _train_student_model(build_model, "build_model", x, y, mse_loss, steps=steps)
+    with torch.no_grad():
+        mse = float(mse_loss(model(x), y))
     if not np.isfinite(mse) or mse >= threshold:
         _fail(
             f"After {steps} Adam steps your model's MSE is {mse:.4f}, above {threshold}. "
@@ -633,34 +644,11 @@ def check_build_classifier(
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, stratify=y, random_state=123)
     X_tr, X_te = (torch.tensor(a, dtype=torch.float32) for a in (X_tr, X_te))
     y_tr, y_te = (torch.tensor(a, dtype=torch.float32).unsqueeze(1) for a in (y_tr, y_te))
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = _call(build_classifier, "build_classifier")
-        if not isinstance(model, torch.nn.Module):
-            _fail(
-                f"`build_classifier` should return a torch.nn.Module, got {type(model).__name__}."
-            )
-        params = list(model.parameters())
-        if not params:
-            _fail("Your model has no parameters to train: use layers such as nn.Linear.")
-        model = model.to("cpu", torch.float32)
-        try:
-            out = model(X_tr)
-        except Exception as err:  # noqa: BLE001 - reported to the student
-            _fail(f"Your model failed on an input of shape (800, 2): {type(err).__name__}: {err}")
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(X_tr), 1):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            _fail(f"For an input of shape (800, 2) the model should output (800, 1), got {shape}.")
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        optimizer = torch.optim.Adam(params, lr=0.01)
-        model.train()
-        for _ in range(epochs):
-            optimizer.zero_grad()
-            loss_fn(model(X_tr), y_tr).backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            accuracy = binary_accuracy(model(X_te), y_te)
+    model = _train_student_model(
+        build_classifier, "build_classifier", X_tr, y_tr, torch.nn.BCEWithLogitsLoss(), steps=epochs
+    )
+    with torch.no_grad():
+        accuracy = binary_accuracy(model(X_te), y_te)
     if accuracy < threshold:
         _fail(
             f"Test accuracy {accuracy:.3f} is below {threshold}. A model without non-linear "

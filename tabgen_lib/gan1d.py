@@ -25,6 +25,7 @@ from scipy.stats import gaussian_kde
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from ._validation import as_1d_array
 from .models import mlp
 from .runtime import get_device
 
@@ -43,23 +44,6 @@ GENERATOR_LOSSES = ("non_saturating", "saturating")
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _as_1d(values, name: str) -> np.ndarray:
-    """A flat float array without NaN, from a list, array or tensor."""
-    if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().numpy()
-    if isinstance(values, str | bytes) or values is None:
-        raise TypeError(f"{name} must be numbers (a list, NumPy array or tensor).")
-    try:
-        arr = np.asarray(values, dtype=float).ravel()
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers only.") from None
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty.")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN values.")
-    return arr
 
 
 def _positive_int(value, name: str) -> int:
@@ -121,8 +105,8 @@ class GaussianMixture1D:
     """
 
     def __init__(self, means=(-2.0, 2.0), stds=(0.5, 0.5), weights=None):
-        self.means = _as_1d(means, "means")
-        self.stds = _as_1d(stds, "stds")
+        self.means = as_1d_array(means, "means")
+        self.stds = as_1d_array(stds, "stds")
         if len(self.stds) != len(self.means):
             raise ValueError(
                 f"means has {len(self.means)} values but stds has {len(self.stds)}: "
@@ -132,7 +116,7 @@ class GaussianMixture1D:
             raise ValueError(f"Every standard deviation must be positive, got {self.stds}.")
         if weights is None:
             weights = np.full(len(self.means), 1.0 / len(self.means))
-        weights = _as_1d(weights, "weights")
+        weights = as_1d_array(weights, "weights")
         if len(weights) != len(self.means):
             raise ValueError(f"weights has {len(weights)} values, means has {len(self.means)}.")
         if (weights < 0).any() or weights.sum() <= 0:
@@ -165,7 +149,7 @@ class GaussianMixture1D:
 
     def pdf(self, x) -> np.ndarray:
         """The density at each point of ``x`` (same shape as ``x``)."""
-        x = np.asarray(_as_1d(x, "x")).reshape(np.shape(x))
+        x = np.asarray(as_1d_array(x, "x")).reshape(np.shape(x))
         z = (x[..., None] - self.means) / self.stds
         comp = np.exp(-0.5 * z**2) / (self.stds * np.sqrt(2 * np.pi))
         return np.sum(self.weights * comp, axis=-1)
@@ -176,7 +160,7 @@ class GaussianMixture1D:
         A sample counts for the component whose mean is closest in units of that
         component's standard deviation.
         """
-        samples = _as_1d(samples, "samples")
+        samples = as_1d_array(samples, "samples")
         dist = np.abs(samples[:, None] - self.means) / self.stds
         counts = np.bincount(dist.argmin(axis=1), minlength=len(self.means))
         return counts / len(samples)
@@ -202,7 +186,7 @@ def value_function(d_real, d_fake, *, eps: float = 1e-7) -> float:
     >>> round(value_function([0.5, 0.5], [0.5]), 4)  # a discriminator that guesses
     -1.3863
     """
-    d_real, d_fake = _as_1d(d_real, "d_real"), _as_1d(d_fake, "d_fake")
+    d_real, d_fake = as_1d_array(d_real, "d_real"), as_1d_array(d_fake, "d_fake")
     for name, arr in (("d_real", d_real), ("d_fake", d_fake)):
         if (arr < 0).any() or (arr > 1).any():
             raise ValueError(
@@ -224,7 +208,7 @@ def optimal_discriminator(p_data, p_g) -> np.ndarray:
     >>> optimal_discriminator([1.0, 0.3, 0.0, 0.0], [1.0, 0.1, 2.0, 0.0]).round(4).tolist()
     [0.5, 0.75, 0.0, 0.5]
     """
-    p, q = _as_1d(p_data, "p_data"), _as_1d(p_g, "p_g")
+    p, q = as_1d_array(p_data, "p_data"), as_1d_array(p_g, "p_g")
     if p.shape != q.shape:
         raise ValueError(f"p_data has {p.size} values but p_g has {q.size}: they must match.")
     if (p < 0).any() or (q < 0).any():
@@ -251,8 +235,8 @@ def jensen_shannon(p, q, x_grid) -> float:
     >>> round(jensen_shannon(p, q, x), 3)
     0.693
     """
-    x = _as_1d(x_grid, "x_grid")
-    p, q = _as_1d(p, "p"), _as_1d(q, "q")
+    x = as_1d_array(x_grid, "x_grid")
+    p, q = as_1d_array(p, "p"), as_1d_array(q, "q")
     if not (p.size == q.size == x.size):
         raise ValueError(
             f"p, q and x_grid must have the same length, got {p.size}, {q.size}, {x.size}."
@@ -289,8 +273,8 @@ def kde_density(samples, x_grid, *, bandwidth: float | str | None = None) -> np.
     >>> bool(abs(density[0] - 1 / np.sqrt(2 * np.pi)) < 0.05)
     True
     """
-    samples = _as_1d(samples, "samples")
-    x = _as_1d(x_grid, "x_grid")
+    samples = as_1d_array(samples, "samples")
+    x = as_1d_array(x_grid, "x_grid")
     if samples.size < 2 or np.ptp(samples) == 0:
         raise ValueError(
             "kde_density needs at least two different samples (all samples are equal: "
@@ -490,7 +474,7 @@ class GAN1D:
                 "target must be an object with a sample(n, rng) method "
                 "(e.g. GaussianMixture1D) or an array of real 1-D values."
             )
-        data = _as_1d(target, "target")
+        data = as_1d_array(target, "target")
         if data.size < 2:
             raise ValueError("target needs at least two real values.")
         return data
@@ -604,7 +588,7 @@ class GAN1D:
     def discriminate(self, x) -> np.ndarray:
         """The discriminator's probability :math:`D(x)` that each value of ``x`` is real."""
         self._check_fitted()
-        x = torch.as_tensor(_as_1d(x, "x"), dtype=torch.float32).reshape(-1, 1)
+        x = torch.as_tensor(as_1d_array(x, "x"), dtype=torch.float32).reshape(-1, 1)
         self.discriminator_.eval()
         with torch.no_grad():
             return torch.sigmoid(self.discriminator_(x.to(self._device))).cpu().numpy().ravel()

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._validation import as_1d_array
+
 __all__ = [
     "plot_losses",
     "plot_predictions",
@@ -94,15 +96,15 @@ def plot_predictions(
     >>> len(ax.lines)
     1
     """
-    x = _flat(x, "x")
-    y = _flat(y, "y")
+    x = as_1d_array(x, "x")
+    y = as_1d_array(y, "y")
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} values but y has {len(y)}: they must match.")
     ax = _axes(ax)
     ax.scatter(x, y, s=12, alpha=0.6, label=data_label)
     order = np.argsort(x)
     for label, values in (predictions or {}).items():
-        values = _flat(values, f"predictions[{label!r}]")
+        values = as_1d_array(values, f"predictions[{label!r}]")
         if len(values) != len(x):
             raise ValueError(f"predictions[{label!r}] has {len(values)} values, x has {len(x)}.")
         ax.plot(x[order], values[order], linewidth=2, label=label)
@@ -112,18 +114,6 @@ def plot_predictions(
         ax.set_title(title)
     ax.legend()
     return ax
-
-
-def _flat(values, name):
-    if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().numpy()
-    try:
-        arr = np.asarray(values, dtype=float).ravel()
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers.") from None
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty.")
-    return arr
 
 
 def plot_decision_boundary(
@@ -153,7 +143,7 @@ def plot_decision_boundary(
     if not callable(model):
         raise TypeError("model must be callable (a torch.nn.Module or a function).")
     X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X, dtype=float)
-    y = _flat(y, "y")
+    y = as_1d_array(y, "y")
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2) for a 2-D plot, got {X.shape}.")
     if len(X) != len(y):

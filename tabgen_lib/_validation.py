@@ -1,0 +1,32 @@
+"""Input checks shared by the library's modules (private: not part of the course API)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def as_1d_array(values, name: str) -> np.ndarray:
+    """A flat float array without NaN, from a list, NumPy array or tensor.
+
+    Raises ``TypeError`` for text or non-numbers and ``ValueError`` for empty input or NaN,
+    naming the argument.
+
+    Examples
+    --------
+    >>> as_1d_array([[1, 2], [3, 4]], "x")
+    array([1., 2., 3., 4.])
+    """
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, str | bytes) or values is None:
+        raise TypeError(f"{name} must be numbers (a list, NumPy array or tensor).")
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers only.") from None
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN values.")
+    return arr
