@@ -30,6 +30,10 @@ __all__ = [
     "check_adam_step",
     "check_build_classifier",
     "check_collapse_linears",
+    "check_exact_copy_share",
+    "check_correlation_difference",
+    "check_load_weights",
+    "check_resume",
 ]
 
 
@@ -708,3 +712,239 @@ def check_collapse_linears(collapse_linears: Callable) -> None:
                 hint = " The weights multiply right to left: W = W_last @ ... @ W_first."
             _fail(f"Your layer differs from the stack of {len(layers)} layers.{hint}")
     _passed("One nn.Linear reproduces stacks of 2 and 3 linear layers.")
+
+
+# -------------------------------------------------------------- chapter 07: CTGAN on insurance data
+
+
+def _copy_share_cases():
+    import pandas as pd
+
+    real = pd.DataFrame(
+        {
+            "age": [19, 33, 33, 52, 60],
+            "smoker": ["yes", "no", "no", "no", "yes"],
+            "bmi": [27.9, 22.7, 29.0, 30.8, 25.8],
+        }
+    )
+    copies = pd.DataFrame(  # other column order, ages as floats; rows 0, 1 and 3 are copies
+        {
+            "bmi": [22.7, 22.7, 30.0, 27.9, 22.7],
+            "smoker": ["no", "no", "no", "yes", "yes"],
+            "age": [33.0, 33.0, 52.0, 19.0, 33.0],
+        }
+    )
+    none = real.assign(bmi=real["bmi"] + 0.01)
+    return [(copies, real, 0.6), (none, real, 0.0), (real, real, 1.0)]
+
+
+def check_exact_copy_share(exact_copy_share: Callable) -> None:
+    """Check ``exact_copy_share(synthetic, real) -> float``: the share of synthetic rows
+    identical to some real row (columns matched by name, ``3 == 3.0``).
+
+    Examples
+    --------
+    >>> def exact_copy_share(synthetic, real):
+    ...     synthetic = synthetic[real.columns].astype(real.dtypes.to_dict())
+    ...     real_rows = set(real.itertuples(index=False))
+    ...     copies = sum(row in real_rows for row in synthetic.itertuples(index=False))
+    ...     return copies / len(synthetic)
+    >>> check_exact_copy_share(exact_copy_share)
+    Correct! Your share matches on 3 pairs of tables (copies, no copies, identical tables).
+    """
+    for synthetic, real, want in _copy_share_cases():
+        got = _number(
+            _call(exact_copy_share, "exact_copy_share", synthetic.copy(), real.copy()),
+            "The share of copies",
+        )
+        if np.isclose(got, want * len(synthetic)) and want > 0 and not np.isclose(got, want):
+            _fail(f"You returned the number of copies ({got:g}); divide by the number of rows.")
+        if not np.isclose(got, want, atol=1e-9):
+            hint = ""
+            if want > 0 and got == 0:
+                hint = (
+                    " Are the columns in the same order in both tables? Select "
+                    "synthetic[real.columns] before comparing rows."
+                )
+            _fail(f"For this pair of tables the share should be {want:g}, yours is {got:g}.{hint}")
+    _passed("Your share matches on 3 pairs of tables (copies, no copies, identical tables).")
+
+
+def check_correlation_difference(correlation_difference: Callable) -> None:
+    """Check ``correlation_difference(real, synthetic, columns) -> float``: the mean, over
+    all pairs of two different columns, of the absolute difference between the Pearson
+    correlations in the real and in the synthetic table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def correlation_difference(real, synthetic, columns):
+    ...     diff = (real[columns].corr() - synthetic[columns].corr()).abs().to_numpy()
+    ...     return float(diff[np.triu_indices(len(columns), k=1)].mean())
+    >>> check_correlation_difference(correlation_difference)
+    Correct! Your correlation difference matches on 2 pairs of tables.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=300)
+    real = pd.DataFrame(
+        {"a": x, "b": x + rng.normal(0, 0.5, 300), "c": rng.normal(size=300), "d": ["u"] * 300}
+    )
+    y = rng.normal(size=300)
+    fake = pd.DataFrame(
+        {"a": y, "b": -y + rng.normal(0, 1.0, 300), "c": y + rng.normal(size=300), "d": ["v"] * 300}
+    )
+    for columns in (["a", "b", "c"], ["a", "b"]):
+        real_corr, fake_corr = real[columns].corr().to_numpy(), fake[columns].corr().to_numpy()
+        upper = np.triu_indices(len(columns), k=1)
+        want = float(np.abs(real_corr - fake_corr)[upper].mean())
+        got = _number(
+            _call(
+                correlation_difference, "correlation_difference", real.copy(), fake.copy(), columns
+            ),
+            "The correlation difference",
+        )
+        if np.isclose(got, want, rtol=1e-6):
+            continue
+        k = len(columns)
+        hint = ""
+        if np.isclose(got, want * (k - 1) / k, rtol=1e-6):
+            hint = " Leave out the diagonal: a column's correlation with itself is always 1."
+        elif np.isclose(abs(got), abs(float((real_corr - fake_corr)[upper].mean())), rtol=1e-6):
+            hint = " Take the absolute value of each difference before averaging."
+        _fail(
+            f"For columns {columns} the correlation difference should be {want:.4f}, "
+            f"yours is {got:.4f}.{hint}"
+        )
+    _passed("Your correlation difference matches on 2 pairs of tables.")
+
+
+# ---------------------------------------------------------------- chapter 11: legacy GAN code
+
+_SIDE_EFFECTS: list[str] = []
+
+
+def _record_side_effect(what: str) -> str:
+    """Called only if a check's booby-trapped file is unpickled without ``weights_only``."""
+    _SIDE_EFFECTS.append(what)
+    return what
+
+
+class _BoobyTrap:
+    def __reduce__(self):
+        return (_record_side_effect, ("code from the file ran",))
+
+
+def check_load_weights(load_weights: Callable) -> None:
+    """Check ``load_weights(path) -> dict``: loads a saved state dict onto the CPU and
+    refuses a file that would run code (``torch.load(..., weights_only=True)``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_load_weights(lambda path: torch.load(path, map_location="cpu", weights_only=True))
+    Correct! The state dict loads; the booby-trapped file was refused, unexecuted.
+    """
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        honest, trap = Path(tmp) / "honest.pt", Path(tmp) / "trap.pt"
+        net = torch.nn.Linear(3, 2)
+        torch.save(net.state_dict(), honest)
+        state = _call(load_weights, "load_weights", honest)
+        if not isinstance(state, dict) or set(state) != {"weight", "bias"}:
+            _fail("`load_weights` should return the state dict: {'weight': ..., 'bias': ...}.")
+        for key, value in net.state_dict().items():
+            if not isinstance(state[key], torch.Tensor) or not torch.equal(state[key], value):
+                _fail(f"The loaded {key!r} differs from the saved one: return torch.load's result.")
+            if state[key].device.type != "cpu":
+                _fail("Load onto the CPU: pass map_location='cpu'.")
+        torch.save({"weight": torch.ones(2), "bias": _BoobyTrap()}, trap)
+        _SIDE_EFFECTS.clear()
+        try:
+            load_weights(trap)
+        except NotImplementedError:
+            _fail("`load_weights` is not implemented yet: replace the `...` and the `raise` line.")
+        except Exception:  # noqa: BLE001 - refusing the file is the right answer
+            if not _SIDE_EFFECTS:
+                _passed("The state dict loads; the booby-trapped file was refused, unexecuted.")
+                return
+        _SIDE_EFFECTS.clear()
+        _fail(
+            "Loading the booby-trapped file ran code stored in it. Pass weights_only=True to "
+            "torch.load so that only tensors and plain data are accepted."
+        )
+
+
+def _resume_setup(seed: int):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, 1)
+        )
+    return model, torch.optim.Adam(model.parameters(), lr=0.01)
+
+
+def _resume_train(model, optimizer, steps: int) -> None:
+    model.train()
+    for _ in range(steps):
+        x = torch.randn(32, 3)
+        loss = ((model(x) - x.sum(1, keepdim=True)) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def check_resume(resume: Callable) -> None:
+    """Check ``resume(path, model, optimizer) -> int`` for checkpoints saved as
+    ``{"model": ..., "optimizer": ..., "step": ..., "rng": torch.get_rng_state()}``:
+    continuing after it must equal an uninterrupted run exactly.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def resume(path, model, optimizer):
+    ...     state = torch.load(path, weights_only=True)
+    ...     model.load_state_dict(state["model"])
+    ...     optimizer.load_state_dict(state["optimizer"])
+    ...     torch.set_rng_state(state["rng"])
+    ...     return int(state["step"])
+    >>> check_resume(resume)
+    Correct! Model, optimizer and RNG restored: the resumed run equals the uninterrupted one.
+    """
+    import tempfile
+    from pathlib import Path
+
+    with torch.random.fork_rng(devices=[]), tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ckpt.pt"
+        torch.manual_seed(0)
+        ref, ref_opt = _resume_setup(1)
+        _resume_train(ref, ref_opt, 10)
+        torch.manual_seed(0)
+        model, opt = _resume_setup(1)
+        _resume_train(model, opt, 5)
+        saved = {k: v.clone() for k, v in model.state_dict().items()}
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 5}
+        torch.save({**state, "rng": torch.get_rng_state()}, path)
+        torch.manual_seed(123)  # the random state moves on before the resume
+        fresh, fresh_opt = _resume_setup(2)
+        step = _call(resume, "resume", path, fresh, fresh_opt)
+        if isinstance(step, bool) or not isinstance(step, int) or step != 5:
+            _fail(f"`resume` should return the saved step as an int (5), got {step!r}.")
+        if any(not torch.equal(v, saved[k]) for k, v in fresh.state_dict().items()):
+            _fail("The model's weights were not restored: call model.load_state_dict(...).")
+        if not fresh_opt.state:
+            _fail(
+                "The optimizer's state was not restored: Adam's moment estimates start again "
+                "from zero. Call optimizer.load_state_dict(...)."
+            )
+        _resume_train(fresh, fresh_opt, 5)
+        pairs = zip(fresh.parameters(), ref.parameters(), strict=True)
+        if any(not torch.equal(a, b) for a, b in pairs):
+            _fail(
+                "Weights and optimizer are restored, but the continued run differs from the "
+                "uninterrupted one: restore the random state with torch.set_rng_state(...)."
+            )
+    _passed("Model, optimizer and RNG restored: the resumed run equals the uninterrupted one.")

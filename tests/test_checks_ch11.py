@@ -1,0 +1,108 @@
+"""Exercise checks of chapter 11 (legacy GAN code): safe loading and exact resume."""
+
+import pickle
+
+import pytest
+import torch
+
+from tabgen_lib import checks
+from tabgen_lib.checks import ExerciseCheckError
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def _resume(path, model, optimizer):
+    state = torch.load(path, weights_only=True)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    return int(state["step"])
+
+
+def test_check_load_weights():
+    checks.check_load_weights(lambda p: torch.load(p, map_location="cpu", weights_only=True))
+    with pytest.raises(ExerciseCheckError, match="ran code stored in it"):
+        checks.check_load_weights(lambda p: torch.load(p, weights_only=False))
+    assert not checks._SIDE_EFFECTS  # the check cleans up after a failure
+
+    def unpickle(path):
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+
+    with pytest.raises(ExerciseCheckError, match="raised"):
+        checks.check_load_weights(unpickle)  # torch.save files are zip archives, not pickles
+    with pytest.raises(ExerciseCheckError, match="should return the state dict"):
+        checks.check_load_weights(lambda p: torch.nn.Linear(3, 2))
+    with pytest.raises(ExerciseCheckError, match="differs from the saved one"):
+        checks.check_load_weights(
+            lambda p: {k: v + 1 for k, v in torch.load(p, weights_only=True).items()}
+        )
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_load_weights(_stub)
+
+
+def test_check_load_weights_reports_stub_only_in_trap_call():
+    calls = []
+
+    def loads_once(path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise NotImplementedError
+        return torch.load(path, weights_only=True)
+
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_load_weights(loads_once)
+
+
+def test_check_load_weights_requires_cpu():
+    class FakeTensor(torch.Tensor):
+        @property
+        def device(self):
+            return torch.device("meta")
+
+    def to_fake(path):
+        return {k: v.as_subclass(FakeTensor) for k, v in torch.load(path).items()}
+
+    with pytest.raises(ExerciseCheckError, match="map_location='cpu'"):
+        checks.check_load_weights(to_fake)
+
+
+def test_check_resume():
+    before = torch.get_rng_state()
+    checks.check_resume(_resume)
+    assert torch.equal(before, torch.get_rng_state())  # the check leaves the RNG alone
+
+
+def _without(skip):
+    def resume(path, model, optimizer):
+        state = torch.load(path, weights_only=True)
+        if skip != "model":
+            model.load_state_dict(state["model"])
+        if skip != "optimizer":
+            optimizer.load_state_dict(state["optimizer"])
+        if skip != "rng":
+            torch.set_rng_state(state["rng"])
+        return None if skip == "step" else int(state["step"])
+
+    return resume
+
+
+@pytest.mark.parametrize(
+    ("skip", "message"),
+    [
+        ("model", "weights were not restored"),
+        ("optimizer", "optimizer's state was not restored"),
+        ("rng", "torch.set_rng_state"),
+        ("step", "saved step as an int"),
+    ],
+)
+def test_check_resume_finds_what_is_missing(skip, message):
+    with pytest.raises(ExerciseCheckError, match=message):
+        checks.check_resume(_without(skip))
+
+
+def test_check_resume_stub():
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_resume(_stub)
