@@ -50,7 +50,8 @@ unit: venv
 	$(BIN)/python -m pytest tests --doctest-modules tabgen_lib --cov=tabgen_lib --cov-report=term --cov-fail-under=90
 
 notebooks: venv
-	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 -p no:randomly notebooks
+	@# two notebooks at a time, each whole on one worker (--dist loadfile keeps its cells in order)
+	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 -p no:randomly -n 2 --dist loadfile notebooks
 
 student: venv
 	$(BIN)/python -m tabgen_lib.student notebooks student

@@ -7,6 +7,12 @@ One module per concern:
 - :mod:`tabgen_lib.models` -- small networks (:func:`~tabgen_lib.models.mlp`)
 - :mod:`tabgen_lib.training` -- a training loop with a progress bar and a loss history
 - :mod:`tabgen_lib.plots` -- loss curves, predictions, decision boundaries, real vs synthetic
+- :mod:`tabgen_lib.ctgan_steps` -- CTGAN piece by piece, a small teaching implementation
+- :mod:`tabgen_lib.transforms` -- a reversible table <-> numbers transformer
+- :mod:`tabgen_lib.aegan` -- the autoencoder + (conditional) GAN synthesizer, :class:`AEGAN`
+- :mod:`tabgen_lib.metrics` -- accuracy; detection, efficacy and privacy of synthetic tables
+- :mod:`tabgen_lib.checkpoints` -- safe save / exact resume of training states
+- :mod:`tabgen_lib.bench` -- the benchmark command (``python -m tabgen_lib.bench``)
 - :mod:`tabgen_lib.checks` -- exercise checks
 - :mod:`tabgen_lib.student` -- student versions of the notebooks
 - :mod:`tabgen_lib.notebook` -- the setup cell and repository URL shared by the notebooks

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["FORMAT", "load_checkpoint", "same_weights", "save_checkpoint"]
+__all__ = ["FORMAT", "load_checkpoint", "read_checkpoint", "same_weights", "save_checkpoint"]
 
 #: The format tag written into every checkpoint (a file without it is refused).
 FORMAT = "tabgen-checkpoint"
@@ -350,6 +350,27 @@ def load_checkpoint(
         opt.load_state_dict(state["optimizers"][name])
     if restore_rng:
         _set_rng_states(state["rng"])
+    return {"step": state["step"], "extra": state["extra"]}
+
+
+def read_checkpoint(path) -> dict:
+    """Verify a checkpoint and return its ``{"step": int, "extra": ...}`` without loading weights.
+
+    Useful when the architecture to build is described in ``extra`` (read it first, build
+    the models, then call :func:`load_checkpoint`).
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> path = tempfile.mkdtemp() + "/net.pt"
+    >>> _ = save_checkpoint(path, models={"net": torch.nn.Linear(2, 1)}, step=1, extra={"width": 2})
+    >>> read_checkpoint(path)
+    {'step': 1, 'extra': {'width': 2}}
+    """
+    path = _as_path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path.resolve()}.")
+    state = _read(path)
     return {"step": state["step"], "extra": state["extra"]}
 
 

@@ -32,6 +32,13 @@ __all__ = [
     "check_collapse_linears",
     "check_exact_copy_share",
     "check_correlation_difference",
+    "check_log_frequency_probabilities",
+    "check_pack",
+    "check_gradient_penalty",
+    "check_efficacy_ratio",
+    "check_smallest_good_latent",
+    "check_label_share",
+    "check_balancing_plan",
     "check_load_weights",
     "check_resume",
 ]
@@ -818,6 +825,396 @@ def check_correlation_difference(correlation_difference: Callable) -> None:
             f"yours is {got:.4f}.{hint}"
         )
     _passed("Your correlation difference matches on 2 pairs of tables.")
+
+
+# ---------------------------------------------------------------- chapter 08: how CTGAN works
+
+
+def _as_float_array(value, what: str) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        _fail(f"{what} should be numbers (an array, list or tensor), got {type(value).__name__}.")
+
+
+def check_log_frequency_probabilities(log_frequency_probabilities: Callable) -> None:
+    """Check ``log_frequency_probabilities(counts) -> probabilities``: the probability of
+    each category is ``log(count + 1)`` divided by the sum of these over all categories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def log_frequency_probabilities(counts):
+    ...     weights = np.log(np.asarray(counts, dtype=float) + 1)
+    ...     return weights / weights.sum()
+    >>> check_log_frequency_probabilities(log_frequency_probabilities)
+    Correct! Your probabilities match log(count + 1), normalised, on 3 columns.
+    """
+    for counts in ([99, 9], [574, 324, 240, 157, 25, 18], [500, 30, 3, 0]):
+        counts = np.asarray(counts)
+        got = _as_float_array(
+            _call(log_frequency_probabilities, "log_frequency_probabilities", counts.copy()),
+            "The probabilities",
+        )
+        want = np.log(counts + 1) / np.log(counts + 1).sum()
+        if got.shape != want.shape:
+            _fail(
+                f"For {len(counts)} categories return {len(counts)} probabilities, got {got.size}."
+            )
+        if np.allclose(got, want, atol=1e-9):
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            no_plus_one = np.log(counts) / np.log(counts).sum()
+        hint = ""
+        if np.allclose(got, counts / counts.sum()):
+            hint = " These are the raw shares: take log(count + 1) before normalising."
+        elif not np.all(np.isfinite(got)) or np.allclose(got, no_plus_one):
+            hint = " Add 1 before the logarithm: log(0) is -inf for a category that never occurs."
+        elif not np.isclose(got.sum(), 1):
+            hint = " Divide by the sum so that the probabilities add up to 1."
+        _fail(
+            f"For counts {counts.tolist()} expected {np.round(want, 4)}, "
+            f"got {np.round(got, 4)}.{hint}"
+        )
+    _passed("Your probabilities match log(count + 1), normalised, on 3 columns.")
+
+
+def check_pack(pack: Callable) -> None:
+    """Check ``pack(x, pac) -> tensor``: rows ``(n, d)`` become ``(n / pac, pac * d)``, each
+    new row ``pac`` consecutive rows side by side; ``ValueError`` when ``n`` is not a
+    multiple of ``pac``.
+
+    Examples
+    --------
+    >>> def pack(x, pac):
+    ...     if x.shape[0] % pac:
+    ...         raise ValueError("the number of rows must be a multiple of pac")
+    ...     return x.reshape(x.shape[0] // pac, pac * x.shape[1])
+    >>> check_pack(pack)
+    Correct! Your packing matches on 3 cases and refuses a batch that does not divide.
+    """
+    x = torch.arange(24.0).reshape(6, 4)
+    for pac in (3, 1, 6):
+        got = _call(pack, "pack", x.clone(), pac)
+        if not isinstance(got, torch.Tensor):
+            _fail(f"`pack` should return a torch tensor, got {type(got).__name__}.")
+        want = x.reshape(6 // pac, 4 * pac)
+        if tuple(got.shape) != tuple(want.shape):
+            _fail(
+                f"With 6 rows of 4 numbers and pac={pac} the result should have shape "
+                f"{tuple(want.shape)}, yours has {tuple(got.shape)}."
+            )
+        if not torch.equal(got.to(want.dtype), want):
+            _fail(
+                f"With pac={pac} the shape is right but the numbers are not: each packed row must "
+                "be pac consecutive rows side by side (row 0, then row 1, ...). Hint: x.reshape."
+            )
+    try:
+        pack(torch.zeros(5, 2), 2)
+    except ValueError:
+        pass
+    except NotImplementedError:
+        _fail("`pack` is not implemented yet: replace the `...` and the `raise` line.")
+    except Exception as err:  # noqa: BLE001 - we report any error to the student
+        _fail(f"For 5 rows and pac=2 raise ValueError, not {type(err).__name__}.")
+    else:
+        _fail("5 rows cannot be packed by 2: `pack` should raise a ValueError.")
+    _passed("Your packing matches on 3 cases and refuses a batch that does not divide.")
+
+
+def check_gradient_penalty(gradient_penalty: Callable) -> None:
+    """Check ``gradient_penalty(critic, real, fake, pac) -> scalar tensor``: the WGAN-GP
+    penalty ``10 * mean_k (||grad critic(x_k)|| - 1)^2`` with one interpolation weight per
+    pack and the norm over the whole pack, kept differentiable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def gradient_penalty(critic, real, fake, pac):
+    ...     n, d = real.shape
+    ...     rho = torch.rand(n // pac, 1, 1).expand(n // pac, pac, d).reshape(n, d)
+    ...     mixed = (rho * real + (1 - rho) * fake).detach().requires_grad_(True)
+    ...     grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    ...     return 10 * ((grad.reshape(n // pac, pac * d).norm(dim=1) - 1) ** 2).mean()
+    >>> check_gradient_penalty(gradient_penalty)
+    Correct! Your penalty is right for 3 linear critics, per pack, on interpolates, differentiable.
+    """
+
+    def penalty(critic, real, fake, pac):
+        return _call(gradient_penalty, "gradient_penalty", critic, real, fake, pac)
+
+    pac, d = 5, 3
+    gen = torch.Generator().manual_seed(8)
+    real, fake = torch.randn(40, d, generator=gen), torch.randn(40, d, generator=gen)
+    w = torch.randn(pac * d, 1, generator=gen)
+    w = w / w.norm()
+    for scale in (1.0, 3.0, 0.5):
+        weights = scale * w
+        got = _number(
+            penalty(lambda x, v=weights: x.reshape(-1, pac * d) @ v, real, fake, pac), "The penalty"
+        )
+        want = 10 * (scale - 1) ** 2
+        if np.isclose(got, want, rtol=1e-4, atol=1e-5):
+            continue
+        hint = ""
+        if scale == 1.0:
+            hint = (
+                " Take the gradient's norm over the whole pack (pac * d numbers), not row by"
+                " row: reshape the gradient to (n // pac, pac * d) first."
+            )
+        elif np.isclose(got, want / 10, rtol=1e-4):
+            hint = " Multiply by the penalty weight lambda = 10."
+        elif np.isclose(got, 10 * (scale**2 - 1) ** 2, rtol=1e-4):
+            hint = " Use the norm of the gradient, not its square."
+        _fail(
+            f"For a linear critic with gradient norm {scale:g} the penalty is "
+            f"10 * ({scale:g} - 1)^2 = {want:g}, yours is {got:.4f}.{hint}"
+        )
+    # differentiable: for C(x) = <W, packed x>, penalty = 10 (|W| - 1)^2, dW = 20 (|W| - 1) W / |W|
+    layer = torch.nn.Linear(pac * d, 1)
+    with torch.no_grad():
+        layer.weight.copy_(2 * w.T)
+    out = penalty(lambda x: layer(x.reshape(-1, pac * d)), real, fake, pac)
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        _fail(
+            "The penalty must stay differentiable: call torch.autograd.grad with "
+            "create_graph=True and use torch operations only."
+        )
+    out.backward()
+    if layer.weight.grad is None or not torch.allclose(layer.weight.grad, 20 * w.T, atol=1e-4):
+        _fail(
+            "The penalty's gradient with respect to the critic's weights is wrong: "
+            "use create_graph=True so that the critic can be trained on the penalty."
+        )
+    # interpolation: real pack u, fake pack -u, |u| = 1 -> the norm is |2 rho - 1| ~ U(0, 1),
+    # so with one rho per pack the mean penalty is 10 * E[(V - 1)^2] = 10 / 3
+    u = torch.randn(2000, pac * d, generator=gen)
+    u = (u / u.norm(dim=1, keepdim=True)).reshape(-1, d)
+    torch.manual_seed(0)
+    got = _number(
+        penalty(lambda x: 0.5 * (x.reshape(-1, pac * d) ** 2).sum(1, keepdim=True), u, -u, pac),
+        "The penalty",
+    )
+    if not abs(got - 10 / 3) < 0.3:
+        hint = ""
+        if got < 0.01:
+            hint = " Evaluate the critic's gradient at random interpolates between real and fake."
+        elif 1.0 < got < 2.6:
+            hint = " Draw one interpolation weight per pack, shared by the pac rows of the pack."
+        else:
+            hint = " Draw a fresh interpolation weight for each pack, uniformly in [0, 1]."
+        _fail(
+            f"On interpolates of packs u and -u the mean penalty should be near 10/3 = 3.33, "
+            f"yours is {got:.3f}.{hint}"
+        )
+    _passed(
+        "Your penalty is right for 3 linear critics, per pack, on interpolates, differentiable."
+    )
+
+
+# ----------------------------------------------------------- chapter 09: autoencoder + GAN on Adult
+
+
+def _raises_value_error(fn: Callable, name: str, *args) -> bool:
+    """True if ``fn(*args)`` raises a ValueError; other errors are reported to the student."""
+    try:
+        fn(*args)
+    except NotImplementedError:
+        _fail(f"`{name}` is not implemented yet: replace the `...` and the `raise` line.")
+    except ValueError:
+        return True
+    except Exception as err:  # noqa: BLE001 - we report any error to the student
+        _fail(f"`{name}{args}` raised {type(err).__name__}: {err}; expected a ValueError.")
+    return False
+
+
+def check_efficacy_ratio(efficacy_ratio: Callable) -> None:
+    """Check ``efficacy_ratio(auc_synthetic, auc_real) -> float``: the ratio
+    ``auc_synthetic / auc_real``, with a ``ValueError`` for an AUC outside ``[0, 1]`` and
+    for ``auc_real <= 0.5`` (a real-data model no better than chance is no yardstick).
+
+    Examples
+    --------
+    >>> def efficacy_ratio(auc_synthetic, auc_real):
+    ...     for value in (auc_synthetic, auc_real):
+    ...         if not 0.0 <= value <= 1.0:
+    ...             raise ValueError("an AUC lies in [0, 1]")
+    ...     if auc_real <= 0.5:
+    ...         raise ValueError("the real model must beat chance")
+    ...     return auc_synthetic / auc_real
+    >>> check_efficacy_ratio(efficacy_ratio)
+    Correct! Your ratio is right on 4 pairs and refuses 5 invalid ones.
+    """
+    for auc_synthetic, auc_real in ((0.8, 0.9), (0.9, 0.9), (0.5, 0.91), (0.95, 0.6)):
+        got = _number(_call(efficacy_ratio, "efficacy_ratio", auc_synthetic, auc_real), "The ratio")
+        want = auc_synthetic / auc_real
+        if not np.isclose(got, want, rtol=1e-9, atol=1e-12):
+            hint = ""
+            if np.isclose(got, auc_real / auc_synthetic):
+                hint = " You divided the other way round: synthetic over real."
+            elif np.isclose(got, auc_synthetic - auc_real):
+                hint = " That is a difference; the ratio divides."
+            _fail(
+                f"efficacy_ratio({auc_synthetic}, {auc_real}) should be {want:.4f}, "
+                f"got {got:.4f}.{hint}"
+            )
+    invalid = [(1.2, 0.9), (-0.1, 0.9), (0.8, 1.5), (0.4, 0.5), (0.6, 0.3)]
+    for auc_synthetic, auc_real in invalid:
+        if not _raises_value_error(efficacy_ratio, "efficacy_ratio", auc_synthetic, auc_real):
+            why = (
+                "an AUC must lie between 0 and 1"
+                if not (0 <= auc_synthetic <= 1 and 0 <= auc_real <= 1)
+                else "the real-data model is no better than chance (auc_real <= 0.5)"
+            )
+            _fail(f"efficacy_ratio({auc_synthetic}, {auc_real}) should raise a ValueError: {why}.")
+    _passed("Your ratio is right on 4 pairs and refuses 5 invalid ones.")
+
+
+def check_smallest_good_latent(smallest_good_latent: Callable) -> None:
+    """Check ``smallest_good_latent(scores, tolerance) -> int``: the smallest latent size
+    whose score is at least ``max(scores.values()) - tolerance``, with a ``ValueError``
+    for an empty ``scores`` or a negative ``tolerance``.
+
+    Examples
+    --------
+    >>> def smallest_good_latent(scores, tolerance=0.01):
+    ...     if not scores:
+    ...         raise ValueError("no scores")
+    ...     if tolerance < 0:
+    ...         raise ValueError("tolerance must be >= 0")
+    ...     best = max(scores.values())
+    ...     return min(d for d, s in scores.items() if s >= best - tolerance)
+    >>> check_smallest_good_latent(smallest_good_latent)
+    Correct! You pick the smallest latent size within the tolerance in 5 cases.
+    """
+    cases = [
+        ({8: 0.90, 16: 0.95, 32: 0.97, 64: 0.975}, 0.01, 32),
+        ({64: 0.975, 8: 0.90, 32: 0.97, 16: 0.95}, 0.01, 32),
+        ({8: 0.90, 16: 0.95, 32: 0.97, 64: 0.975}, 0.0, 64),
+        ({8: 0.90, 16: 0.95, 32: 0.97, 64: 0.975}, 0.1, 8),
+        ({4: 0.80, 8: 0.99, 16: 0.98, 32: 0.985}, 0.005, 8),
+    ]
+    for scores, tolerance, want in cases:
+        got = _call(smallest_good_latent, "smallest_good_latent", dict(scores), tolerance)
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            _fail(f"Return a latent size (an int, a key of scores), got {got!r}.")
+        if got != want:
+            best_key = max(scores, key=scores.get)
+            hint = ""
+            if got == best_key:
+                hint = (
+                    " That is the best size; the task asks for the smallest one within tolerance."
+                )
+            elif got == min(scores):
+                hint = " That is the smallest size overall; its score must be within tolerance."
+            _fail(
+                f"For scores {scores} and tolerance {tolerance} the answer is {want}, "
+                f"got {got}.{hint}"
+            )
+    for scores, tolerance in (({}, 0.01), ({8: 0.9, 16: 0.95}, -0.01)):
+        if not _raises_value_error(smallest_good_latent, "smallest_good_latent", scores, tolerance):
+            what = "empty scores" if not scores else "a negative tolerance"
+            _fail(f"smallest_good_latent should raise a ValueError for {what}.")
+    _passed("You pick the smallest latent size within the tolerance in 5 cases.")
+
+
+# ---------------------------------------------------------------- chapter 10: conditional GAN
+
+
+def check_label_share(label_share: Callable) -> None:
+    """Check ``label_share(table, column, label) -> float``: the share (between 0 and 1) of
+    rows of ``table`` whose ``column`` equals ``label``; missing values never match.
+
+    Examples
+    --------
+    >>> def label_share(table, column, label):
+    ...     return float((table[column] == label).mean())
+    >>> check_label_share(label_share)
+    Correct! Your share matches on 4 tables (mixed labels, none, all, missing values).
+    """
+    import pandas as pd
+
+    cases = [
+        (
+            pd.DataFrame(
+                {"age": [30, 41, 52, 25, 60], "income": ["<=50K", ">50K", ">50K", "<=50K", ">50K"]}
+            ),
+            ">50K",
+            0.6,
+        ),
+        (pd.DataFrame({"income": ["<=50K"] * 4}), ">50K", 0.0),
+        (pd.DataFrame({"income": pd.Categorical([">50K"] * 3)}), ">50K", 1.0),
+        (pd.DataFrame({"income": [">50K", None, "<=50K", None]}), ">50K", 0.25),
+    ]
+    for table, label, want in cases:
+        got = _number(
+            _call(label_share, "label_share", table.copy(), "income", label),
+            "The share of rows with the label",
+        )
+        if want > 0 and np.isclose(got, want * len(table)) and not np.isclose(got, want):
+            _fail(f"You returned the number of rows ({got:g}); divide by the number of rows.")
+        if not np.isclose(got, want, atol=1e-9):
+            hint = ""
+            if np.isclose(got, 1 - want):
+                hint = " You counted the rows that do NOT have the label."
+            elif table["income"].isna().any() and np.isclose(got, 1 / 2):
+                hint = " Divide by all rows, including those with a missing label."
+            _fail(
+                f"For {len(table)} rows with labels {table['income'].tolist()} the share of "
+                f"{label!r} should be {want:g}, yours is {got:g}.{hint}"
+            )
+    _passed("Your share matches on 4 tables (mixed labels, none, all, missing values).")
+
+
+def check_balancing_plan(balancing_plan: Callable) -> None:
+    """Check ``balancing_plan(counts) -> dict``: for class counts ``{label: count}``, the
+    number of synthetic rows to add to each class so that every class has as many rows as
+    the largest one (0 for the largest class).
+
+    Examples
+    --------
+    >>> def balancing_plan(counts):
+    ...     largest = max(counts.values())
+    ...     return {label: largest - count for label, count in counts.items()}
+    >>> check_balancing_plan(balancing_plan)
+    Correct! Your plan balances 4 sets of class counts, with 0 rows for the largest class.
+    """
+    cases = [
+        {"<=50K": 22720, ">50K": 784},
+        {"normal": 900, "dos": 80, "probe": 15},
+        {"a": 5, "b": 5},
+        {"only": 42},
+    ]
+    for counts in cases:
+        got = _call(balancing_plan, "balancing_plan", dict(counts))
+        largest = max(counts.values())
+        want = {label: largest - count for label, count in counts.items()}
+        if hasattr(got, "to_dict"):  # a pandas Series is fine too
+            got = got.to_dict()
+        if not isinstance(got, dict):
+            _fail(
+                "balancing_plan should return a dict {label: rows to add}, "
+                f"got {type(got).__name__}."
+            )
+        if set(got) != set(counts):
+            _fail(
+                f"For counts {counts} the plan should have one entry per class {sorted(counts)}, "
+                f"yours has {sorted(map(str, got))}."
+            )
+        values = {label: _number(got[label], f"The rows to add for {label!r}") for label in counts}
+        if any(v < 0 for v in values.values()):
+            _fail(
+                f"For counts {counts} your plan {values} has negative entries: you cannot remove "
+                "rows by sampling; fill every class up to the LARGEST class."
+            )
+        if values != want:
+            hint = ""
+            if all(np.isclose(values[k], largest) for k in counts if counts[k] < largest):
+                hint = " Subtract the rows a class already has."
+            _fail(f"For counts {counts} the plan should be {want}, yours is {values}.{hint}")
+    _passed("Your plan balances 4 sets of class counts, with 0 rows for the largest class.")
 
 
 # ---------------------------------------------------------------- chapter 11: legacy GAN code

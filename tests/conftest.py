@@ -5,9 +5,14 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+import torch
 import yaml
 
 matplotlib.use("Agg")
+
+# The tests train many tiny networks: one thread is faster for them, and it does not slow
+# to a crawl when other processes share the cores (as on a 2-core CI machine).
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

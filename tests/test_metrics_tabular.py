@@ -1,0 +1,221 @@
+"""detection_auc, efficacy and dcr_share: behaviour, bad inputs, determinism."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabgen_lib.metrics import dcr_share, detection_auc, efficacy
+
+
+def _table(n, seed=0, shift=0.0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n) + shift
+    z = rng.uniform(size=n)
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    logit = 2 * x - 1.5 * (colour == "red") + rng.normal(scale=0.5, size=n)
+    return pd.DataFrame(
+        {"x": x, "z": z, "colour": colour, "label": np.where(logit > 0, "yes", "no")}
+    )
+
+
+DISCRETE = ["colour", "label"]
+
+
+# ---------------------------------------------------------------- detection_auc
+
+
+@pytest.mark.parametrize("model", ["rf", "lr"])
+def test_detection_auc_near_half_for_two_halves_of_one_table(model):
+    data = _table(800)
+    result = detection_auc(data[:400], data[400:], DISCRETE, model=model)
+    assert set(result) == {"mean", "std", "scores"}
+    assert len(result["scores"]) == 3
+    assert abs(result["mean"] - 0.5) < 0.06
+    assert result["std"] == pytest.approx(np.std(result["scores"]))
+
+
+@pytest.mark.parametrize("model", ["rf", "lr"])
+def test_detection_auc_near_one_for_an_obvious_shift(model):
+    real = _table(400, seed=1)
+    fake = _table(400, seed=2, shift=4.0)
+    result = detection_auc(real, fake, DISCRETE, model=model, seeds=(0, 1))
+    assert result["mean"] > 0.97
+    assert all(isinstance(s, float) for s in result["scores"])
+
+
+def test_detection_auc_sees_a_categorical_difference_and_aligns_columns():
+    real = _table(400, seed=3)
+    fake = _table(400, seed=4).assign(colour="red")[["label", "colour", "z", "x"]]
+    assert detection_auc(real, fake, DISCRETE, seeds=(0,))["mean"] > 0.75  # ideal: 5/6
+
+
+def test_detection_auc_balances_sizes_and_respects_max_rows():
+    data = _table(1500, seed=5)
+    # 1000 against 500 rows: the larger side is subsampled, the result stays near 0.5
+    result = detection_auc(data[:1000], data[1000:], DISCRETE, seeds=(0,), max_rows=200)
+    assert abs(result["mean"] - 0.5) < 0.1
+
+
+def test_detection_auc_is_deterministic_and_seed_dependent():
+    data = _table(600, seed=6)
+    first = detection_auc(data[:300], data[300:], DISCRETE, seeds=(0, 1), max_rows=100)
+    second = detection_auc(data[:300], data[300:], DISCRETE, seeds=(0, 1), max_rows=100)
+    assert first == second
+    assert first["scores"][0] != first["scores"][1]
+
+
+def test_detection_auc_single_seed_has_zero_std():
+    data = _table(200, seed=7)
+    assert detection_auc(data[:100], data[100:], DISCRETE, model="lr", seeds=[3])["std"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"real": [1, 2]}, TypeError, "DataFrame"),
+        ({"synthetic": pd.DataFrame()}, ValueError, "empty"),
+        ({"synthetic": _table(50).drop(columns="z")}, ValueError, "same columns"),
+        ({"synthetic": _table(50).assign(x=np.nan)}, ValueError, "missing values"),
+        ({"discrete_columns": "colour"}, TypeError, "list of column names"),
+        ({"discrete_columns": ["colour", "shape"]}, ValueError, "not in the tables"),
+        ({"discrete_columns": ["colour"]}, ValueError, "'label'.*not numeric"),
+        ({"model": "svm"}, ValueError, "model must be one of"),
+        ({"n_splits": 1}, ValueError, "at least 2"),
+        ({"n_splits": 2.0}, TypeError, "n_splits must be an integer"),
+        ({"seeds": 0}, TypeError, "seeds must be a list"),
+        ({"seeds": []}, ValueError, "seeds is empty"),
+        ({"seeds": [-1]}, ValueError, "each seed"),
+        ({"max_rows": 3}, ValueError, "max_rows must be at least 4"),
+        ({"synthetic": _table(3)}, ValueError, "fewer than n_splits"),
+    ],
+)
+def test_detection_auc_rejects_bad_input(kwargs, error, match):
+    args = {"real": _table(50), "synthetic": _table(50, seed=1), "discrete_columns": DISCRETE}
+    with pytest.raises(error, match=match):
+        detection_auc(**{**args, **kwargs})
+
+
+# ---------------------------------------------------------------- efficacy
+
+
+def test_efficacy_ratio_near_one_for_real_rows_and_low_for_broken_ones():
+    data = _table(1500, seed=8)
+    train, other, test = data[:500], data[500:1000], data[1000:]
+    same = efficacy(train, other, test, "label", DISCRETE)
+    assert same.index.tolist() == ["lr", "rf", "gb"] and same.index.name == "model"
+    assert same.columns.tolist() == ["auc_real", "auc_synthetic", "ratio"]
+    assert (same["auc_real"] > 0.85).all()
+    assert ((same["ratio"] - 1).abs() < 0.05).all()
+    np.testing.assert_allclose(same["ratio"], same["auc_synthetic"] / same["auc_real"])
+    # labels shuffled: the synthetic rows teach nothing about the target
+    rng = np.random.default_rng(0)
+    noise = other.assign(label=rng.permutation(other["label"].to_numpy()))
+    broken = efficacy(train, noise, test, "label", DISCRETE, models=["rf", "gb"])
+    assert broken.index.tolist() == ["rf", "gb"]
+    assert (broken["ratio"] < 0.8).all()
+
+
+def test_efficacy_positive_class_and_target_not_listed_as_discrete():
+    data = _table(900, seed=9)
+    data["label"] = (data["label"] == "yes").astype(int)  # a 0/1 numeric target
+    train, synth, test = data[:300], data[300:600], data[600:]
+    default = efficacy(train, synth, test, "label", ["colour"], models=["lr"])
+    explicit = efficacy(train, synth, test, "label", ["colour"], models=["lr"], positive=1)
+    other = efficacy(train, synth, test, "label", ["colour"], models=["lr"], positive=0)
+    minority = data["label"][:300].value_counts().idxmin()
+    pd.testing.assert_frame_equal(default, explicit if minority == 1 else other)
+    # with consistent probabilities the AUC does not depend on which class is positive
+    np.testing.assert_allclose(explicit["auc_real"], other["auc_real"])
+
+
+def test_efficacy_is_deterministic():
+    data = _table(600, seed=10)
+    args = (data[:200], data[200:400], data[400:], "label", DISCRETE)
+    pd.testing.assert_frame_equal(efficacy(*args, seed=1), efficacy(*args, seed=1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"real_test": "rows"}, TypeError, "DataFrame"),
+        ({"synthetic": _table(50).drop(columns="x")}, ValueError, "same columns"),
+        ({"real_test": _table(50).assign(z=np.nan)}, ValueError, "missing values"),
+        ({"target": "income"}, ValueError, "target 'income' is not a column"),
+        ({"synthetic": _table(50).assign(label="no")}, ValueError, "one class only"),
+        ({"real_test": _table(50).assign(label="yes")}, ValueError, "real_test.*one class"),
+        ({"synthetic": _table(50).assign(label="maybe")}, ValueError, "does not have"),
+        ({"real_train": _table(50).assign(label="no")}, ValueError, "exactly two classes"),
+        ({"positive": "perhaps"}, ValueError, "not a class"),
+        ({"models": "lr"}, TypeError, "list of model names"),
+        ({"models": ["lr", "svm"]}, ValueError, "non-empty list"),
+        ({"models": []}, ValueError, "non-empty list"),
+        ({"seed": 0.5}, TypeError, "seed must be an integer"),
+        ({"discrete_columns": ["label"]}, ValueError, "'colour'.*not numeric"),
+    ],
+)
+def test_efficacy_rejects_bad_input(kwargs, error, match):
+    args = {
+        "real_train": _table(50),
+        "synthetic": _table(50, seed=1),
+        "real_test": _table(50, seed=2),
+        "target": "label",
+        "discrete_columns": DISCRETE,
+        "models": ["lr"],
+    }
+    with pytest.raises(error, match=match):
+        efficacy(**{**args, **kwargs})
+
+
+def test_efficacy_needs_a_feature():
+    only = pd.DataFrame({"label": ["a", "b", "a", "b"]})
+    with pytest.raises(ValueError, match="no feature"):
+        efficacy(only, only, only, "label", ["label"])
+
+
+# ---------------------------------------------------------------- dcr_share
+
+
+def test_dcr_share_copies_fresh_rows_and_holdout_copies():
+    data = _table(900, seed=11)
+    train, holdout, fresh = data[:300], data[300:600], data[600:]
+    assert dcr_share(train, train, holdout, DISCRETE) == 1.0
+    assert dcr_share(holdout, train, holdout, DISCRETE) == 0.0
+    assert abs(dcr_share(fresh, train, holdout, DISCRETE) - 0.5) < 0.08
+
+
+def test_dcr_share_ties_count_half_and_sizes_are_equalised():
+    train = pd.DataFrame({"x": [0.0, 1.0], "c": ["a", "b"]})
+    assert dcr_share(train, train, train, ["c"]) == 0.5
+    # a large holdout would win by numbers alone; it is subsampled to the train size
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"x": rng.normal(size=3000)})
+    share = dcr_share(data[2000:2500], data[:200], data[200:2000], [])
+    assert abs(share - 0.5) < 0.1
+
+
+def test_dcr_share_is_deterministic_and_returns_float():
+    data = _table(400, seed=12)
+    args = (data[:100], data[100:300], data[300:], DISCRETE)
+    assert isinstance(dcr_share(*args), float)
+    assert dcr_share(*args, seed=4) == dcr_share(*args, seed=4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"synthetic": None}, TypeError, "DataFrame"),
+        ({"holdout": _table(20).drop(columns="x")}, ValueError, "same columns"),
+        ({"train": _table(20).iloc[:0]}, ValueError, "empty"),
+        ({"discrete_columns": ["colour"]}, ValueError, "not numeric"),
+        ({"seed": -1}, ValueError, "seed must be at least 0"),
+    ],
+)
+def test_dcr_share_rejects_bad_input(kwargs, error, match):
+    args = {
+        "synthetic": _table(20),
+        "train": _table(20, seed=1),
+        "holdout": _table(20, seed=2),
+        "discrete_columns": DISCRETE,
+    }
+    with pytest.raises(error, match=match):
+        dcr_share(**{**args, **kwargs})

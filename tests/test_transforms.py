@@ -1,0 +1,140 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabgen_lib.transforms import TabularTransformer, check_table
+
+
+def make_table(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    grade = rng.choice(["low", "mid", "high"], size=n, p=[0.5, 0.3, 0.2])
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, size=n),
+            "income": rng.lognormal(10, 1, size=n).round(2),
+            "gain": np.where(rng.random(n) < 0.9, 0, rng.choice([500, 2000, 9999], size=n)),
+            "grade": grade,
+            "grade_num": pd.Series(grade).map({"low": 1, "mid": 2, "high": 3}).to_numpy(),
+            "member": rng.choice([True, False], size=n),
+        }
+    )
+
+
+DISCRETE = ["grade", "member"]
+
+
+def test_round_trip_keeps_columns_dtypes_and_values():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    back = tf.inverse_transform(tf.transform(table))
+    assert list(back.columns) == list(table.columns)
+    assert back.dtypes.equals(table.dtypes)
+    for column in ["age", "gain", "grade", "grade_num", "member"]:
+        assert back[column].equals(table[column]), column
+    np.testing.assert_allclose(back["income"], table["income"], rtol=1e-4)
+
+
+def test_layout_numeric_in_minus_one_one_and_one_hot_blocks():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    x = tf.transform(table)
+    assert x.dtype == np.float32 and x.shape == (len(table), tf.output_dim)
+    numeric = [s for s in tf.spans_ if s.kind == "numeric"]
+    assert [s.name for s in numeric] == ["age", "income", "gain"]
+    assert x[:, : len(numeric)].min() >= -1 and x[:, : len(numeric)].max() <= 1
+    for span in tf.spans_:
+        if span.kind == "categorical":
+            np.testing.assert_array_equal(x[:, span.start : span.end].sum(axis=1), 1.0)
+
+
+def test_derived_column_is_rebuilt_from_its_category():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    assert tf.derived_["grade_num"][0] == "grade"
+    assert "grade_num" not in [s.name for s in tf.spans_]
+    off = TabularTransformer(detect_derived=False).fit(table, DISCRETE)
+    assert "grade_num" in [s.name for s in off.spans_]
+
+
+def test_inverse_of_arbitrary_numbers_stays_in_range_snapped_and_integer():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    rng = np.random.default_rng(1)
+    fake = tf.inverse_transform(rng.normal(0, 2, size=(2000, tf.output_dim)))
+    assert fake["age"].between(table["age"].min(), table["age"].max()).all()
+    assert set(fake["gain"]) <= set(table["gain"])  # snapped onto values seen in training
+    assert fake["age"].dtype == table["age"].dtype
+    assert fake["income"].between(table["income"].min(), table["income"].max()).all()
+    # the spike at 0 keeps roughly its share when the scale is sampled uniformly
+    uniform = tf.inverse_transform(rng.uniform(-1, 1, size=(4000, tf.output_dim)))
+    assert abs((uniform["gain"] == 0).mean() - (table["gain"] == 0).mean()) < 0.05
+    assert set(fake["grade_num"]) <= {1, 2, 3}
+    pairs = fake[["grade", "grade_num"]].drop_duplicates()
+    assert len(pairs) == pairs["grade"].nunique()
+
+
+def test_missing_categories_are_a_category_of_their_own():
+    table = make_table()
+    table["grade"] = table["grade"].where(table.index % 7 != 0)  # NaN every 7th row
+    tf = TabularTransformer(detect_derived=False).fit(table, DISCRETE)
+    back = tf.inverse_transform(tf.transform(table))
+    assert back["grade"].isna().sum() == table["grade"].isna().sum()
+
+
+def test_state_round_trip():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    again = TabularTransformer.from_state(tf.get_state())
+    x = tf.transform(table)
+    np.testing.assert_array_equal(again.transform(table), x)
+    assert again.inverse_transform(x).equals(tf.inverse_transform(x))
+    with pytest.raises(ValueError, match="Not a valid transformer state"):
+        TabularTransformer.from_state({"settings": {}})
+
+
+@pytest.mark.parametrize(
+    ("frame", "discrete", "error", "match"),
+    [
+        ([[1, 2]], [], TypeError, "pandas DataFrame"),
+        (pd.DataFrame(), [], ValueError, "empty"),
+        (pd.DataFrame({"a": [1, 2]}), "a", TypeError, "single string"),
+        (pd.DataFrame({"a": [1, 2]}), ["b"], ValueError, "not in the table"),
+        (pd.DataFrame({"a": ["x", "y"]}), [], ValueError, "not numeric"),
+        (pd.DataFrame({"a": [1.0, np.nan, 2.0]}), [], ValueError, "impute"),
+        (pd.DataFrame({"a": [np.nan, np.nan], "b": [1, 2]}), ["a"], ValueError, "only missing"),
+        (pd.DataFrame({"a": [1, 1], "b": [1, 2]}), [], ValueError, "single value"),
+        (pd.DataFrame({"a": [1.0, np.inf]}), [], ValueError, "infinite"),
+        (pd.DataFrame([[1, 2]], columns=["a", "a"]), [], ValueError, "duplicated"),
+    ],
+)
+def test_bad_tables_give_clear_errors(frame, discrete, error, match):
+    with pytest.raises(error, match=match):
+        check_table(frame, discrete)
+
+
+def test_transform_and_inverse_reject_bad_input():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        tf.transform(table.drop(columns="age"))
+    unseen = table.head(3).assign(grade="unknown")
+    with pytest.raises(ValueError, match="never seen in training"):
+        tf.transform(unseen)
+    with pytest.raises(ValueError, match="missing values"):
+        tf.transform(table.head(3).assign(age=np.nan))
+    with pytest.raises(ValueError, match="columns"):
+        tf.inverse_transform(np.zeros((2, tf.output_dim + 1)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        tf.inverse_transform(np.full((2, tf.output_dim), np.nan))
+    with pytest.raises(TypeError):
+        tf.transform(table.to_numpy())
+    with pytest.raises(ValueError, match="empty"):
+        tf.transform(table.head(0))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        TabularTransformer().transform(table)
+    for bad in ({"max_snap_values": -1}, {"n_quantiles": 1}):
+        with pytest.raises(ValueError):
+            TabularTransformer(**bad).fit(table, DISCRETE)
+    for bad in ({"max_snap_values": 1.5}, {"n_quantiles": "many"}):
+        with pytest.raises(TypeError):
+            TabularTransformer(**bad).fit(table, DISCRETE)
