@@ -395,13 +395,16 @@ def markdown_table(results: dict) -> str:
             lines.append(f"| {row['model']} | failed | — | — | — | — | — |")
             continue
         fit = "—" if row["fit_seconds"] is None else f"{row['fit_seconds']:.0f}"
+        name = row["model"]
+        if row.get("note", "").endswith(" epochs"):  # ctgan's models: say how long they trained
+            name += f" ({row['note']})"
         if row["efficacy"] is None:
             ratios = "n/a"
             failed.append(f"efficacy of {row['model']}")
         else:
             ratios = " / ".join(f"{v['ratio']:.2f}" for v in row["efficacy"].values())
         lines.append(
-            f"| {row['model']} | {fit} | {_auc_text(row['detection_rf'])} "
+            f"| {name} | {fit} | {_auc_text(row['detection_rf'])} "
             f"| {_auc_text(row['detection_lr'])} | {ratios} "
             f"| {row['exact_copy_share']:.3f} | {row['dcr_share']:.3f} |"
         )
@@ -420,6 +423,23 @@ def markdown_table(results: dict) -> str:
     if failed:
         footer += f" Failed: {', '.join(failed)} (the JSON file says why)."
     return "\n".join(lines) + "\n\n" + footer + "\n"
+
+
+def merge_results(old: dict, new: dict) -> dict:
+    """``new`` with the rows of ``old`` that it did not re-run kept in front (same split only).
+
+    Examples
+    --------
+    >>> old = {"dataset": "adult", "sizes": {"train": 9}, "rows": [{"model": "A"}, {"model": "B"}]}
+    >>> new = {"dataset": "adult", "sizes": {"train": 9}, "rows": [{"model": "B", "x": 1}]}
+    >>> [row["model"] for row in merge_results(old, new)["rows"]]
+    ['A', 'B']
+    """
+    if old.get("dataset") != new.get("dataset") or old.get("sizes") != new.get("sizes"):
+        raise ValueError("The results to merge were measured on different data: run them again.")
+    rerun = {row["model"] for row in new["rows"]}
+    kept = [row for row in old["rows"] if row["model"] not in rerun]
+    return {**new, "rows": kept + new["rows"]}
 
 
 def _write(results: dict, out_dir: Path) -> tuple[Path, Path]:
@@ -516,6 +536,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ctgan-epochs", type=int, default=300, help="CTGAN and TVAE epochs")
     parser.add_argument("--seed", type=int, default=0, help="seed of every fit and split")
     parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the rows of the existing results file that this run does not redo",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -536,7 +561,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threads must be at least 1")
     torch.set_num_threads(args.threads)
     settings = BenchSettings(seed=args.seed, quick=args.quick, ctgan_epochs=args.ctgan_epochs)
+    # --append: read the existing results before this run rewrites them
+    before = {}
+    if args.append and args.out_dir.is_dir():
+        before = {p.name: json.loads(p.read_text()) for p in args.out_dir.glob("bench_*.json")}
     results = run_bench(models, settings=settings, out_dir=args.out_dir)
+    old = before.get(f"bench_{results['dataset']}.json")
+    if old is not None:
+        results = merge_results(old, results)
+        _write(results, args.out_dir)
     print()
     print(markdown_table(results))
     stem = args.out_dir / f"bench_{results['dataset']}"

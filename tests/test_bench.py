@@ -105,7 +105,13 @@ def test_main_selects_models_and_returns_status(tmp_path, monkeypatch, data, fas
         saved["settings"]["quick"] is True
         and "Quick smoke-test" in (tmp_path / "bench_tiny.md").read_text()
     )
+    assert bench.main(["--models", "broken", "--out-dir", str(tmp_path), "--append"]) == 1
+    merged = json.loads((tmp_path / "bench_tiny.json").read_text())
+    assert [row["model"] for row in merged["rows"]] == ["copies", "real rows", "broken"]
     assert bench.main(["--models", "broken", "--out-dir", str(tmp_path)]) == 1
+    assert len(json.loads((tmp_path / "bench_tiny.json").read_text())["rows"]) == 1
+    with pytest.raises(ValueError, match="different data"):
+        bench.merge_results(saved, {**saved, "sizes": {"train": 1}})
     with pytest.raises(SystemExit):
         bench.main(["--models", "nope"])
     with pytest.raises(SystemExit):
