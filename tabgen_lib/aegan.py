@@ -73,6 +73,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from ._validation import positive_float as _positive_float
+from ._validation import positive_int as _positive_int
 from .checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 from .models import mlp
 from .runtime import get_device
@@ -126,18 +128,6 @@ class Autoencoder(nn.Module):
         if self.blocks:
             ce = ce / len(self.blocks)
         return mse, ce
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
 
 
 def _generator(

@@ -26,6 +26,8 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from ._validation import as_1d_array
+from ._validation import positive_float as _positive_float
+from ._validation import positive_int as _positive_int
 from .models import mlp
 from .runtime import get_device
 
@@ -44,18 +46,6 @@ GENERATOR_LOSSES = ("non_saturating", "saturating")
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
 
 
 def _rng(rng) -> np.random.Generator:
