@@ -23,9 +23,15 @@ the best a generator can hope for: that row is the limit of every column.  The
 rows: the ceiling of its GAN stage, which can only generate what the decoder can
 express.
 
-Results go to ``book/results/bench_adult.json`` (with the machine and the settings) and
-``book/results/bench_adult.md`` (a Markdown table without heading, for a MyST
-``{include}``), rewritten after every model so that a long run keeps what it finished.
+Results go to ``bench_adult.json`` (with the machine and the settings) and
+``bench_adult.md`` (a Markdown table without heading, for a MyST ``{include}``), rewritten
+after every model so that a long run keeps what it finished. Their folder,
+:data:`RESULTS_DIR` (``--out-dir`` chooses another): ``tabgen_lib/results`` in a source
+checkout (a ``pyproject.toml`` next to the package folder, editable installs included),
+where the committed results live and ship with the package; else ``bench_results`` in the
+current folder, never the installed package. :func:`load_results` and
+:func:`results_markdown` read the shipped results, wherever the package is installed (in
+Colab too), as chapter 09 does.
 
 Each generator is a small function in :data:`GENERATORS` (see :func:`register`);
 ``--models`` selects some, ``--quick`` runs a smoke test (2,000 rows, tiny epochs).
@@ -35,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib.resources
 import json
 import os
 import platform
@@ -59,18 +66,43 @@ __all__ = [
     "BenchData",
     "BenchSettings",
     "Generated",
+    "default_out_dir",
     "evaluate",
     "load_bench_data",
+    "load_results",
     "main",
     "markdown_table",
     "proportional_counts",
     "register",
     "resolve_models",
+    "results_markdown",
     "run_bench",
 ]
 
-#: Where ``python -m tabgen_lib.bench`` writes its files by default.
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "book" / "results"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_out_dir(package_dir: Path | str = _PACKAGE_DIR) -> Path:
+    """Where the benchmark writes by default, for the package folder ``package_dir``.
+
+    Its ``results`` folder when the package lives in a source checkout (a ``pyproject.toml``
+    next to it): the results committed with the course. Otherwise (an installed package)
+    ``bench_results`` in the current folder: a run never writes into site-packages.
+
+    Examples
+    --------
+    >>> default_out_dir("/site-packages/tabgen_lib")
+    PosixPath('bench_results')
+    """
+    package_dir = Path(package_dir)
+    if (package_dir.parent / "pyproject.toml").is_file():
+        return package_dir / "results"
+    return Path("bench_results")
+
+
+#: Where ``python -m tabgen_lib.bench`` writes its files by default (:func:`default_out_dir`).
+RESULTS_DIR = default_out_dir()
 QUICK_ROWS = 2000
 
 
@@ -442,6 +474,47 @@ def merge_results(old: dict, new: dict) -> dict:
     return {**new, "rows": kept + new["rows"]}
 
 
+def _shipped(dataset: str, suffix: str) -> str:
+    name = f"bench_{dataset}{suffix}"
+    file = importlib.resources.files(__package__).joinpath("results", name)
+    if not file.is_file():
+        raise FileNotFoundError(
+            f"tabgen_lib ships no {name}: run `python -m tabgen_lib.bench` in a source checkout"
+        )
+    return file.read_text(encoding="utf-8")
+
+
+def load_results(dataset: str = "adult") -> dict:
+    """The benchmark results shipped with the package (``tabgen_lib/results/bench_<dataset>.json``).
+
+    They are package data, so they are there wherever tabgen_lib is installed (a clone,
+    Binder, Colab's ``pip install``). In a source checkout ``python -m tabgen_lib.bench``
+    rewrites them. The dict is what :func:`run_bench` returns: ``dataset``, ``machine``,
+    ``settings``, ``sizes`` and ``rows``, one per generator.
+
+    Examples
+    --------
+    >>> results = load_results()
+    >>> results["dataset"], "AE-GAN" in [row["model"] for row in results["rows"]]
+    ('adult', True)
+    """
+    return json.loads(_shipped(dataset, ".json"))
+
+
+def results_markdown(dataset: str = "adult") -> str:
+    """The shipped benchmark table (``tabgen_lib/results/bench_<dataset>.md``), as Markdown.
+
+    The table of :func:`markdown_table` without heading, then a line on how it was measured;
+    in a notebook, ``IPython.display.Markdown(results_markdown())`` shows it.
+
+    Examples
+    --------
+    >>> results_markdown().startswith("| Generator | Fit (s) |")
+    True
+    """
+    return _shipped(dataset, ".md")
+
+
 def _write(results: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"bench_{results['dataset']}"
@@ -470,7 +543,7 @@ def run_bench(
         Default :func:`load_bench_data` (Adult).
     settings : BenchSettings, optional
     out_dir : path, optional
-        Default :data:`RESULTS_DIR` (``book/results``).
+        Default :data:`RESULTS_DIR` (see :func:`default_out_dir`).
     registry : dict, optional
         Default :data:`GENERATORS`; pass your own to benchmark other generators.
 
@@ -548,7 +621,11 @@ def main(argv: list[str] | None = None) -> int:
         "one thread and do not slow down when other processes share the cores)",
     )
     parser.add_argument(
-        "--out-dir", type=Path, default=RESULTS_DIR, help="folder of the JSON and Markdown files"
+        "--out-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="folder of the JSON and Markdown files (default: tabgen_lib/results in a source "
+        "checkout, else ./bench_results)",
     )
     args = parser.parse_args(argv)
     try:

@@ -12,12 +12,16 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["REPOSITORY_URL", "setup_cell_source", "sync_setup_cells"]
+__all__ = ["REPOSITORY_URL", "TABLE_EVALUATOR", "glue", "setup_cell_source", "sync_setup_cells"]
 
 #: The course repository: the single place that holds its URL.
 REPOSITORY_URL = "https://github.com/tabgen-course/tabgen"
 
 SETUP_TAG = "setup"
+
+#: table-evaluator, installed without its (stale) pins: the same line as
+#: ``requirements/table-evaluator.txt``, which the Makefile and Binder's postBuild use.
+TABLE_EVALUATOR = "table-evaluator==1.9.0"
 
 _SETUP_TEMPLATE = """\
 # Setup: run this cell first. It works locally, in Binder and in Google Colab.
@@ -28,9 +32,12 @@ import sys
 REPOSITORY_URL = "{url}"
 if importlib.util.find_spec("tabgen_lib") is None:
     if "google.colab" in sys.modules:
-        # Colab: install the course library and what the chapters need from the repository.
-        pkg = f"tabgen_lib[course] @ git+{{REPOSITORY_URL}}"
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", pkg], check=True)
+        # Colab: install the course library and what the chapters need from the repository;
+        # Colab's own packages stay as they are. table-evaluator (chapter 07) pins old numpy
+        # and scikit-learn releases, yet its code runs on Colab's: it comes without its pins.
+        pip = [sys.executable, "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, f"tabgen_lib[course] @ git+{{REPOSITORY_URL}}"], check=True)
+        subprocess.run([*pip, "--no-deps", "{table_evaluator}"], check=True)
     else:
         # A clone of the repository or Binder: the library sits next to notebooks/.
         sys.path.insert(0, "..")
@@ -47,7 +54,28 @@ def setup_cell_source(url: str = REPOSITORY_URL) -> str:
     >>> "google.colab" in setup_cell_source()
     True
     """
-    return _SETUP_TEMPLATE.format(url=url)
+    return _SETUP_TEMPLATE.format(url=url, table_evaluator=TABLE_EVALUATOR)
+
+
+def glue(name: str, value, display: bool = False):
+    """Store ``value`` under ``name`` for the book's ``{glue}`` roles; return ``value``.
+
+    The chapters' prose never types a number that a run computes: a cell glues it and
+    the Markdown quotes it with ``{glue:text}`name:.3f``` (myst-nb), so the rendered page
+    always shows this run's value.  Where myst-nb is not installed (Colab, Binder) the
+    prose shows the role's source and the value is only returned.
+
+    Examples
+    --------
+    >>> glue("answer", 42)
+    42
+    """
+    try:
+        from myst_nb import glue as _myst_glue
+    except ImportError:  # pragma: no cover - depends on the environment
+        return value
+    _myst_glue(name, value, display=display)
+    return value
 
 
 def sync_setup_cells(folder: str | Path = "notebooks") -> list[Path]:

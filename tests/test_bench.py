@@ -1,6 +1,8 @@
 """The benchmark command on a tiny table, with injected generators (no heavy fits)."""
 
 import json
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -218,3 +220,28 @@ def test_a_lost_class_skips_efficacy_only(tmp_path, data, fast, registry):
     table = markdown_table(results)
     assert "| one class | 1 | " in table and "| n/a |" in table
     assert "Failed: efficacy of one class" in table
+
+
+def test_shipped_results_are_package_data():
+    results = bench.load_results()
+    assert results["dataset"] == "adult" and {"AE-GAN", "real rows"} <= {
+        row["model"] for row in results["rows"]
+    }
+    assert bench.results_markdown() == markdown_table(results)  # the two files agree
+    with pytest.raises(FileNotFoundError, match="ships no bench_nope.json"):
+        bench.load_results("nope")
+    # pyproject ships every file of the results folder (a git install in Colab has them)
+    config = tomllib.loads((Path(bench.__file__).parents[1] / "pyproject.toml").read_text())
+    globs = config["tool"]["setuptools"]["package-data"]["tabgen_lib"]
+    package = Path(bench.__file__).parent
+    shipped = {p for pattern in globs for p in package.glob(pattern)}
+    assert shipped == set((package / "results").iterdir()) and len(shipped) >= 2
+
+
+def test_default_out_dir_is_the_checkout_or_the_current_folder(tmp_path):
+    package = tmp_path / "tabgen_lib"
+    package.mkdir()
+    assert bench.default_out_dir(package) == Path("bench_results")  # installed: not in it
+    (tmp_path / "pyproject.toml").write_text("")
+    assert bench.default_out_dir(package) == package / "results"  # a source checkout
+    assert bench.RESULTS_DIR == Path(bench.__file__).resolve().parent / "results"

@@ -3,8 +3,11 @@ table-evaluator's calls used by the course run on our versions."""
 
 import importlib
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
+
+from tabgen_lib.notebook import TABLE_EVALUATOR
 
 PACKAGES = {
     "jupyter_book": "jupyter-book",
@@ -65,3 +68,11 @@ def test_table_evaluator_evaluate_classification_and_regression(evaluator):
     out = evaluator.evaluate(target_col="smoker", return_outputs=True)
     assert out
     evaluator.evaluate(target_col="charges", target_type="regr")
+
+
+def test_table_evaluator_pin_is_the_setup_cells():
+    """The Makefile and postBuild install requirements/table-evaluator.txt; Colab's setup
+    cell installs tabgen_lib.notebook.TABLE_EVALUATOR: the same single line."""
+    text = (Path(__file__).parents[1] / "requirements" / "table-evaluator.txt").read_text()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert [line for line in lines if not line.startswith("#")] == [TABLE_EVALUATOR]
