@@ -69,7 +69,13 @@ def glue(name: str, value, display: bool = False):
     --------
     >>> glue("answer", 42)
     42
+    >>> import numpy as np
+    >>> glue("share", np.float64(0.25))  # NumPy scalars are stored as plain numbers
+    0.25
     """
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        # a NumPy scalar: store the plain number, whose repr a format such as `:.3f` reads
+        value = value.item()
     try:
         from myst_nb import glue as _myst_glue
     except ImportError:  # pragma: no cover - depends on the environment

@@ -39,6 +39,16 @@ def _source(cell) -> str:
     return src if isinstance(src, str) else "".join(src)
 
 
+def _assert_label(src: str) -> str:
+    """The message of a cell's first assert, else its comment, else its expression."""
+    line = re.search(r"^\s*assert\s+(.*)$", src, flags=re.M).group(1)
+    code, _, comment = line.partition("  #")
+    message = re.search(r",\s*f?[\"']([^\"']+)[\"']\s*$", code)
+    if message:
+        return message.group(1)[:60]
+    return (comment.strip() or code.strip())[:60]
+
+
 def check_cells(nb) -> dict[int, str]:
     """Map the index of every check cell of ``nb`` to a short label.
 
@@ -61,9 +71,7 @@ def check_cells(nb) -> dict[int, str]:
             name = re.search(r"checks\.(\w+)", src)
             labels[i] = f"exercise check {name.group(1)}" if name else "exercise check"
         elif re.search(r"^\s*assert\b", src, flags=re.M):
-            message = re.search(r"^\s*assert\b.*?,\s*f?[\"'](.+?)[\"']", src, flags=re.M)
-            first = re.search(r"^\s*assert\s+(.*)$", src, flags=re.M).group(1)
-            labels[i] = (message.group(1) if message else first)[:60]
+            labels[i] = _assert_label(src)
     return labels
 
 

@@ -49,7 +49,8 @@ def evaluator():
     real = load_insurance()
     fake = real.sample(1000, random_state=0).reset_index(drop=True)  # unequal row counts
     fake["bmi"] = fake["bmi"] + rng.normal(0, 1, len(fake))
-    cat_cols = ["age", "sex", "children", "smoker", "region"]  # as the original study
+    # age and children declared discrete too, as in chapter 07's first fit
+    cat_cols = ["age", "sex", "children", "smoker", "region"]
     return TableEvaluator(real, fake, cat_cols=cat_cols)
 
 

@@ -72,6 +72,18 @@ def test_skeleton(path):
             assert "set_xlabel" in text and "set_ylabel" in text, "label every plot's axes"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_seed_is_one_parameters_cell(path):
+    """`make seeds` (tabgen_lib.seed_sweep) injects SEED after the cell tagged `parameters`."""
+    cells = _load(path)["cells"]
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged `parameters`"
+    cell = cells[tagged[0]]
+    assert cell["cell_type"] == "code" and _source(cell).startswith("SEED = ")
+    following = next(c for c in cells[tagged[0] + 1 :] if c["cell_type"] == "code")
+    assert re.search(r"\bset_seed\(SEED\)", _source(following)), "next code cell: set_seed(SEED)"
+
+
 def test_book_config_points_at_the_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["repository"]["url"] == REPOSITORY_URL
