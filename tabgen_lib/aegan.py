@@ -64,6 +64,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +83,24 @@ from .runtime import get_device
 from .transforms import TabularTransformer, check_table
 
 __all__ = ["AEGAN", "Autoencoder"]
+
+
+@contextmanager
+def _seeded_rng(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed the generators a fit on ``device`` uses, and restore them afterwards.
+
+    The CPU generator is always forked and seeded; on a CUDA device that device's
+    generator too (``"cuda"`` without an index means the current device). No other
+    generator is seeded, so the caller's random state is left exactly as it was.
+    """
+    cuda = []
+    if device.type == "cuda":
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda):
+        torch.random.default_generator.manual_seed(seed)
+        for index in cuda:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
 
 
 class Autoencoder(nn.Module):
@@ -180,17 +200,20 @@ class AEGAN:
     dropout : float
         Dropout in the discriminator.
     pac : int
-        Embeddings per discriminator input (PacGAN packing; 1 disables it). The batch size
-        is rounded down to a multiple of ``pac``.
+        Embeddings per discriminator input (PacGAN packing; 1 disables it).
     batch_size : int
-        Rows per batch in both stages.
+        Rows per batch in both stages, at least ``pac``. The batch is cut to the number of
+        rows if there are fewer, then rounded down to a multiple of ``pac`` (a
+        ``batch_size`` below ``pac`` raises a :class:`ValueError`).
     conditional_on : str, optional
         A discrete column to condition on (conditional GAN); ``None`` for the plain GAN.
     max_snap_values : int
         Passed to :class:`~tabgen_lib.transforms.TabularTransformer`.
     random_state : int, optional
-        Seed for weights, batches and noise; ``None`` uses the global generators (e.g.
-        seeded by :func:`tabgen_lib.set_seed`).
+        Seed for weights, batches and noise of :meth:`fit`, which then leaves the global
+        generators (CPU and the CUDA device it trains on) as they were; ``None`` uses the
+        global generators (e.g. seeded by :func:`tabgen_lib.set_seed`). :meth:`sample`
+        always draws from the global generators.
     device : str or torch.device, optional
         Where to train; default :func:`tabgen_lib.get_device` (CUDA when present).
     verbose : bool
@@ -278,6 +301,12 @@ class AEGAN:
             _positive_int(getattr(self, name), name)
         if _positive_int(self.batch_size, "batch_size") < 2:
             raise ValueError("batch_size must be at least 2.")
+        if self.batch_size < self.pac:
+            raise ValueError(
+                f"batch_size={self.batch_size} is smaller than pac={self.pac}: the discriminator "
+                "judges packs of pac rows, so a batch needs at least one pack. Use a batch_size "
+                "of at least pac (it is rounded down to a multiple of pac) or a smaller pac."
+            )
         for name in ("ae_lr", "g_lr", "d_lr_factor"):
             _positive_float(getattr(self, name), name)
         for name in ("ae_hidden", "gan_hidden"):
@@ -296,6 +325,12 @@ class AEGAN:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
         if self.conditional_on is not None and not isinstance(self.conditional_on, str | int):
             raise TypeError("conditional_on must be a column name or None.")
+
+    @staticmethod
+    def _batch_rows(batch_size: int, pac: int, n_rows: int) -> int:
+        """Rows per batch: ``batch_size`` cut to ``n_rows``, rounded down to a multiple of
+        ``pac`` (both ``batch_size`` and ``n_rows`` are at least ``pac``)."""
+        return min(batch_size, n_rows) // pac * pac
 
     def _build(self) -> None:
         tf = self.transformer_
@@ -362,8 +397,7 @@ class AEGAN:
         if self.random_state is None:
             self._fit(data, discrete)
         else:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(self.random_state))
+            with _seeded_rng(int(self.random_state), self._device):
                 self._fit(data, discrete)
         return self
 
@@ -398,7 +432,7 @@ class AEGAN:
                 f"data has {n} rows; the discriminator packs pac={self.pac} rows: "
                 "use more rows or a smaller pac."
             )
-        batch = max(self.pac, min(self.batch_size, n) // self.pac * self.pac)
+        batch = self._batch_rows(self.batch_size, self.pac, n)
         self._build()
         self.history_ = {
             k: [] for k in ("ae_mse", "ae_ce", "step", "d_loss", "g_loss", "d_real", "d_fake")
@@ -638,13 +672,18 @@ class AEGAN:
 
     @classmethod
     def load(cls, path, device=None) -> AEGAN:
-        """Read a model written by :meth:`save` (``torch.load(weights_only=True)`` underneath)."""
+        """Read a model written by :meth:`save` (``torch.load(weights_only=True)`` underneath).
+
+        ``device`` (``"cpu"``, ``"cuda"``, a :class:`torch.device` or ``None`` for
+        :func:`tabgen_lib.get_device`'s choice) is where the loaded model runs.
+        """
         extra = read_checkpoint(path)["extra"]
         if not isinstance(extra, dict) or extra.get("kind") != "AEGAN":
             raise ValueError(f"{path} is a checkpoint, but not of an AEGAN model.")
+        resolved = get_device(device) if device is not None else get_device()
         try:
             model = cls(**extra["settings"], device=device)
-            model._device = get_device(device) if device is not None else get_device()
+            model._device = resolved
             model.transformer_ = TabularTransformer.from_state(extra["transformer"])
             model.columns_ = list(extra["columns"])
             model.labels_ = list(extra["labels"])

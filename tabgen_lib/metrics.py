@@ -7,7 +7,10 @@ they can be printed, stored in a training history or passed to
 Table metrics compare a synthetic table with a real one.  They take mixed-type
 :class:`pandas.DataFrame` objects with the same columns, and, like ``ctgan``, a
 ``discrete_columns`` argument naming the categorical columns; every other column must
-be numeric.
+be numeric.  A categorical column may hold missing values (NaN, None): they count as a
+category of their own, as in :class:`~tabgen_lib.transforms.TabularTransformer` and the
+samples of :class:`~tabgen_lib.aegan.AEGAN`.  A numeric column must be complete: missing
+numbers raise a :class:`ValueError` that says so.
 """
 
 from __future__ import annotations
@@ -99,15 +102,34 @@ def binary_accuracy(logits, targets) -> float:
 # ---------------------------------------------------------------- table metrics (privacy)
 
 
+# Missing categories, as text: one category whatever the missing value (NaN, None, pd.NA).
+_MISSING = "<NA>"
+
+
 def _check_frame(frame, name: str) -> pd.DataFrame:
+    """A non-empty DataFrame (missing values are checked per column by ``_check_missing``)."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
     if len(frame) == 0 or frame.shape[1] == 0:
         raise ValueError(f"{name} is empty: it needs at least one row and one column.")
-    if frame.isna().any().any():
-        bad = [str(c) for c in frame.columns[frame.isna().any()]]
-        raise ValueError(f"{name} has missing values in column(s) {bad}: fill or drop them first.")
     return frame
+
+
+def _check_missing(frames: dict, numeric) -> None:
+    """A clear error if a numeric column of one of ``frames`` holds missing values."""
+    for name, frame in frames.items():
+        bad = [str(c) for c in numeric if frame[c].isna().any()]
+        if bad:
+            raise ValueError(
+                f"{name} has missing values in numeric column(s) {bad}: fill or drop them "
+                "first (only categorical columns may hold missing values, which count as a "
+                "category of their own)."
+            )
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Values as text, every missing value as the one category ``_MISSING``."""
+    return column.astype(object).where(column.notna(), _MISSING).astype(str)
 
 
 def _aligned(first, second, first_name: str, second_name: str):
@@ -140,12 +162,12 @@ def _discrete_set(discrete_columns, columns) -> list:
 
 
 def _checked_discrete(discrete_columns, frames: dict) -> list:
-    """``discrete_columns`` as a list, after checking every other column is numeric."""
+    """``discrete_columns`` as a list, after checking every other column is numeric and
+    complete."""
     first = next(iter(frames.values()))
     discrete = _discrete_set(discrete_columns, first.columns)
-    for column in first.columns:
-        if column in discrete:
-            continue
+    numeric = [c for c in first.columns if c not in discrete]
+    for column in numeric:
         for name, frame in frames.items():
             if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(
                 frame[column]
@@ -153,19 +175,20 @@ def _checked_discrete(discrete_columns, frames: dict) -> list:
                 raise ValueError(
                     f"Column {column!r} of {name} is not numeric: list it in discrete_columns."
                 )
+    _check_missing(frames, numeric)
     return discrete
 
 
 def _categories(frames, discrete: list) -> dict:
     """Every category (as text) that a discrete column takes in any of ``frames``."""
-    return {c: sorted(set().union(*(set(f[c].astype(str)) for f in frames))) for c in discrete}
+    return {c: sorted(set().union(*(set(_as_text(f[c])) for f in frames))) for c in discrete}
 
 
 def _comparable(column: pd.Series, discrete: bool) -> pd.Series:
-    """Numbers as float64 (so that 3 == 3.0), everything else as text."""
+    """Numbers as float64 (so that 3 == 3.0), everything else as text (missing: one value)."""
     if not discrete and pd.api.types.is_numeric_dtype(column):
         return column.astype(np.float64)
-    return column.astype(str)
+    return _as_text(column)
 
 
 def exact_copy_share(synthetic, real) -> float:
@@ -181,7 +204,9 @@ def exact_copy_share(synthetic, real) -> float:
     Parameters
     ----------
     synthetic, real : pandas.DataFrame
-        Tables with the same column names (in any order), no missing values.
+        Tables with the same column names (in any order).  A column that is not numeric
+        in both tables is compared as text and may hold missing values (a missing value
+        equals any other missing value); a column numeric in both must be complete.
 
     Returns
     -------
@@ -194,7 +219,7 @@ def exact_copy_share(synthetic, real) -> float:
     TypeError
         An argument is not a DataFrame.
     ValueError
-        Empty tables, missing values or different columns.
+        Empty tables, missing values in a numeric column or different columns.
 
     Examples
     --------
@@ -209,6 +234,8 @@ def exact_copy_share(synthetic, real) -> float:
         c: pd.api.types.is_numeric_dtype(real[c]) and pd.api.types.is_numeric_dtype(synthetic[c])
         for c in real.columns
     }
+    numeric = [c for c in real.columns if as_numbers[c] and not pd.api.types.is_bool_dtype(real[c])]
+    _check_missing({"real": real, "synthetic": synthetic}, numeric)
     keys = {
         name: pd.MultiIndex.from_frame(
             pd.DataFrame({c: _comparable(frame[c], not as_numbers[c]) for c in real.columns})
@@ -223,7 +250,7 @@ def _encode(frame: pd.DataFrame, reference: pd.DataFrame, discrete: list, catego
     parts = []
     for column in frame.columns:
         if column in discrete:
-            codes = pd.Categorical(frame[column].astype(str), categories=categories[column]).codes
+            codes = pd.Categorical(_as_text(frame[column]), categories=categories[column]).codes
             onehot = np.zeros((len(frame), len(categories[column])))
             onehot[np.arange(len(frame)), codes] = 1.0 / np.sqrt(2.0)
             parts.append(onehot)
@@ -243,8 +270,9 @@ def distance_to_closest_record(query, reference=None, discrete_columns=()) -> np
       so a difference across the reference's whole range counts 1 (values outside that
       range give more than 1; a constant column is only shifted);
     * a column named in ``discrete_columns`` is one-hot encoded (values compared as
-      text) and scaled by :math:`1/\\sqrt{2}`, so two different categories are at
-      distance 1 and equal ones at 0.
+      text, a missing value as a category of its own) and scaled by
+      :math:`1/\\sqrt{2}`, so two different categories are at distance 1 and equal ones
+      at 0.
 
     The distance is the Euclidean one on this encoding: the square root of the sum,
     over columns, of the squared per-column differences.  Nearest neighbours are found
@@ -278,9 +306,9 @@ def distance_to_closest_record(query, reference=None, discrete_columns=()) -> np
     TypeError
         An argument is not a DataFrame, or ``discrete_columns`` is not a list of names.
     ValueError
-        Empty tables, missing values, different columns, unknown discrete columns, a
-        non-numeric column not listed in ``discrete_columns``, or (without reference) a
-        query with a single row.
+        Empty tables, missing values in a numeric column, different columns, unknown
+        discrete columns, a non-numeric column not listed in ``discrete_columns``, or
+        (without reference) a query with a single row.
 
     Examples
     --------
@@ -340,9 +368,10 @@ def _seed_list(seeds) -> list[int]:
 
 
 def _features(frame: pd.DataFrame, discrete: list) -> pd.DataFrame:
-    """Discrete columns as text (so 1 and "1" are one category), the others as float64."""
+    """Discrete columns as text (so 1 and "1" are one category; missing is one category),
+    the others as float64."""
     return pd.DataFrame(
-        {c: frame[c].astype(str) if c in discrete else frame[c].astype(np.float64) for c in frame},
+        {c: _as_text(frame[c]) if c in discrete else frame[c].astype(np.float64) for c in frame},
         index=frame.index,
     )
 
@@ -402,9 +431,11 @@ def detection_auc(
     Parameters
     ----------
     real, synthetic : pandas.DataFrame
-        Tables with the same columns (any order), no missing values.
+        Tables with the same columns (any order); missing values only in categorical
+        columns.
     discrete_columns : list of column names
-        The categorical columns (compared as text); every other column must be numeric.
+        The categorical columns (compared as text; a missing value is a category of its
+        own); every other column must be numeric and complete.
     model : {"rf", "lr"}
         ``"rf"``: a :class:`~sklearn.ensemble.RandomForestClassifier` (100 trees,
         ``random_state=seed``) on ordinal-coded categories and raw numbers.
@@ -434,8 +465,8 @@ def detection_auc(
     TypeError
         A table is not a DataFrame, or an argument has the wrong type.
     ValueError
-        Empty tables, missing values, different columns, an unknown or non-numeric
-        column, an unknown model, or fewer rows than folds.
+        Empty tables, missing values in a numeric column, different columns, an unknown
+        or non-numeric column, an unknown model, or fewer rows than folds.
 
     Examples
     --------
@@ -479,7 +510,7 @@ def detection_auc(
 
 
 def _binary_target(frame: pd.DataFrame, target, name: str, classes: list) -> np.ndarray:
-    values = frame[target].astype(str)
+    values = _as_text(frame[target])
     found = sorted(set(values))
     unknown = [v for v in found if v not in classes]
     if unknown:
@@ -527,14 +558,16 @@ def efficacy(
     Parameters
     ----------
     real_train, synthetic, real_test : pandas.DataFrame
-        Tables with the same columns (any order), no missing values.  ``synthetic`` is
-        usually generated from a model fitted on ``real_train``.
+        Tables with the same columns (any order); missing values only in categorical
+        columns (a category of their own).  ``synthetic`` is usually generated from a
+        model fitted on ``real_train``.
     target : column name
         The column to predict; it must have exactly two classes in ``real_train``
-        (values compared as text).
+        (values compared as text; a missing value would count as a class) and no
+        missing values if it is numeric and not listed in ``discrete_columns``.
     discrete_columns : list of column names
         The categorical columns (the target may be listed or not); every other feature
-        column must be numeric.
+        column must be numeric and complete.
     models : sequence of {"lr", "rf", "gb"}
         The model families, in the order of the result's rows.
     seed : int
@@ -549,17 +582,21 @@ def efficacy(
     -------
     pandas.DataFrame
         Indexed by model family (index name ``"model"``), with columns ``auc_real``,
-        ``auc_synthetic`` and ``ratio``.
+        ``auc_synthetic`` and ``ratio``.  The ratio is only a yardstick when the model
+        trained on real rows beats chance: a family whose ``auc_real`` is 0.5 or less
+        raises a :class:`ValueError` (as the chapter-09 exercise ``efficacy_ratio``
+        teaches) instead of reporting a meaningless or infinite ratio.
 
     Raises
     ------
     TypeError
         A table is not a DataFrame, or ``models`` / ``seed`` have the wrong type.
     ValueError
-        Empty tables, missing values, different columns, an unknown target, model or
-        positive class, a target without exactly two classes in ``real_train``, a
-        synthetic or test target with one class only or with classes the real
-        training data lacks, or a target as the only column.
+        Empty tables, missing values in a numeric column, different columns, an unknown
+        target, model or positive class, a target without exactly two classes in
+        ``real_train``, a synthetic or test target with one class only or with classes
+        the real training data lacks, a target as the only column, or a model trained
+        on ``real_train`` that is no better than chance on ``real_test`` (AUC <= 0.5).
 
     Examples
     --------
@@ -597,8 +634,12 @@ def efficacy(
     discrete = [c for c in _discrete_set(discrete_columns, real_train.columns) if c != target]
     frames = {"real_train": real_train, "synthetic": synthetic, "real_test": real_test}
     discrete = _checked_discrete(discrete, {k: v[features] for k, v in frames.items()})
+    if target not in _discrete_set(discrete_columns, real_train.columns) and (
+        pd.api.types.is_numeric_dtype(real_train[target])
+    ):
+        _check_missing(frames, [target])
 
-    counts = real_train[target].astype(str).value_counts()
+    counts = _as_text(real_train[target]).value_counts()
     classes = sorted(counts.index)
     if len(classes) != 2:
         raise ValueError(
@@ -624,6 +665,13 @@ def efficacy(
                 pipeline = _pipeline(kind, features, discrete, seed).fit(x[source], y[source])
                 probability = pipeline.predict_proba(x["real_test"])[:, 1]
                 auc[source] = float(roc_auc_score(y["real_test"], probability))
+                if source == "real_train" and not auc[source] > 0.5:
+                    raise ValueError(
+                        f"The {kind!r} model trained on real_train has a test AUC of "
+                        f"{auc[source]:.3f}: the real model is no better than chance, so it is "
+                        "no yardstick for the synthetic one. Check the target and the split, "
+                        "or leave this model family out."
+                    )
         rows[kind] = {
             "auc_real": auc["real_train"],
             "auc_synthetic": auc["synthetic"],
@@ -675,8 +723,8 @@ def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
     TypeError
         An argument is not a DataFrame, or ``discrete_columns`` is not a list of names.
     ValueError
-        Empty tables, missing values, different columns, unknown discrete columns or a
-        non-numeric column not listed in ``discrete_columns``.
+        Empty tables, missing values in a numeric column, different columns, unknown
+        discrete columns or a non-numeric column not listed in ``discrete_columns``.
 
     Examples
     --------

@@ -42,17 +42,20 @@ def set_seed(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def get_device(prefer: str | None = None) -> torch.device:
+def get_device(prefer: str | torch.device | None = None) -> torch.device:
     """Choose where tensors and models live: CUDA when available, else the CPU.
 
     Parameters
     ----------
-    prefer : {"cpu", "cuda", None}
-        Force a device.  ``None`` (the default) reads the environment variable
-        ``TABGEN_DEVICE`` and, when that is unset too, picks CUDA if PyTorch sees a GPU.
+    prefer : {"cpu", "cuda", "cuda:N", None} or torch.device
+        Force a device, as text or as a :class:`torch.device` of type ``cpu`` or ``cuda``.
+        ``None`` (the default) reads the environment variable ``TABGEN_DEVICE`` and, when
+        that is unset too, picks CUDA if PyTorch sees a GPU.
 
     Raises
     ------
+    TypeError
+        ``prefer`` is neither text, a ``torch.device`` nor ``None``.
     ValueError
         The requested device is unknown, or CUDA is requested but not available.
 
@@ -60,12 +63,18 @@ def get_device(prefer: str | None = None) -> torch.device:
     --------
     >>> get_device("cpu")
     device(type='cpu')
+    >>> get_device(torch.device("cpu"))
+    device(type='cpu')
     """
     choice = prefer if prefer is not None else os.environ.get("TABGEN_DEVICE") or None
     if choice is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(choice, torch.device):
+        choice = str(choice)  # "cpu", "cuda" or "cuda:1"; checked like text below
     if not isinstance(choice, str):
-        raise TypeError(f"prefer must be 'cpu', 'cuda' or None, got {type(choice).__name__}.")
+        raise TypeError(
+            f"prefer must be 'cpu', 'cuda', a torch.device or None, got {type(choice).__name__}."
+        )
     kind = choice.strip().lower()
     if kind.split(":")[0] not in {"cpu", "cuda"}:
         raise ValueError(f"Unknown device {choice!r}: use 'cpu' or 'cuda'.")

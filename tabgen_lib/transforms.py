@@ -19,7 +19,16 @@ Neural networks need numbers; tables hold integers, money amounts and categories
   of 13 dollars that no one reports;
 - a numeric column that is a **function of a categorical column** (in Adult,
   ``education-num`` is the number of ``education``) is not modelled at all: it is
-  recomputed from that column on the way back, so the pair can never disagree.
+  recomputed from that column on the way back, so the pair can never disagree. It counts
+  as one only with real evidence: one value per category, and on average at least
+  ``MIN_ROWS_PER_CATEGORY`` (5) rows per category. With fewer rows per category (a zip
+  code, a name) every column looks like a function of it, and the lookup would copy real
+  rows' exact numbers into the synthetic ones.
+
+Identifiers: a categorical column in which more than ``MAX_DISTINCT_SHARE`` (50 %) of the
+rows have a value of their own, with at least ``MIN_ID_VALUES`` (20) distinct values (a
+name, a customer number, a zip code in a small table), is refused with a
+:class:`ValueError`: drop it before fitting, synthetic data must not copy identifiers.
 
 Missing values: categorical columns may hold NaN (it becomes a category of its own, shown
 as NaN again on the way back); numeric columns must not (impute or drop them first -- the
@@ -50,6 +59,14 @@ __all__ = ["ColumnSpan", "TabularTransformer", "check_table"]
 # A marker for NaN inside a category list (NaN != NaN breaks lookups).
 _MISSING = "<NA>"
 
+#: A categorical column with more distinct values than this share of the rows ...
+MAX_DISTINCT_SHARE = 0.5
+#: ... and at least this many distinct values is an identifier and is refused.
+MIN_ID_VALUES = 20
+#: A numeric column is derived from a categorical one only if the categories hold at
+#: least this many rows on average (and the column has one value per category).
+MIN_ROWS_PER_CATEGORY = 5
+
 
 @dataclass(frozen=True)
 class ColumnSpan:
@@ -71,7 +88,10 @@ def check_table(data, discrete_columns: Iterable = ()) -> tuple[pd.DataFrame, li
     Raises a :class:`TypeError` or :class:`ValueError` that says what to fix: not a
     DataFrame, no rows, duplicated column names, unknown discrete columns, numeric
     columns that are not numbers, NaN in numeric columns, columns that are empty or hold
-    a single value.
+    a single value, and discrete columns that look like identifiers (more than
+    ``MAX_DISTINCT_SHARE`` = 50 % of the rows distinct and at least ``MIN_ID_VALUES`` = 20
+    distinct values, missing values not counted): synthetic rows must not copy names or
+    customer numbers, so such a column has to be dropped before fitting.
 
     Examples
     --------
@@ -81,6 +101,11 @@ def check_table(data, discrete_columns: Iterable = ()) -> tuple[pd.DataFrame, li
     Traceback (most recent call last):
     ...
     ValueError: discrete_columns names columns that are not in the table: ['z']. ...
+    >>> ids = pd.DataFrame({"name": [f"n{i}" for i in range(40)], "a": range(40)})
+    >>> check_table(ids, ["name"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Column 'name' looks like an identifier: 40 distinct values in 40 rows. ...
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
@@ -126,6 +151,16 @@ def check_table(data, discrete_columns: Iterable = ()) -> tuple[pd.DataFrame, li
             f"Columns {constant} hold a single value: there is nothing to learn about them. "
             "Drop them before fitting and add them back to the samples afterwards."
         )
+    for column in discrete:
+        distinct = data[column].nunique(dropna=True)
+        if distinct >= MIN_ID_VALUES and distinct > MAX_DISTINCT_SHARE * len(data):
+            raise ValueError(
+                f"Column {column!r} looks like an identifier: {distinct} distinct values in "
+                f"{len(data)} rows. Drop the identifier column before fitting (e.g. "
+                f"data.drop(columns=[{column!r}])): synthetic data must not copy identifiers, "
+                "and a value seen in one or two rows teaches a model nothing. If the column is "
+                "a real category with many rare values, group the rare ones first."
+            )
     return data, discrete
 
 
@@ -148,7 +183,9 @@ class TabularTransformer:
         onto them by :meth:`inverse_transform` (0 disables snapping).
     detect_derived : bool
         Find numeric columns that are a function of one categorical column and rebuild
-        them from it instead of modelling them.
+        them from it instead of modelling them. A column counts as one when it has a
+        single value in every category of a column with, on average, at least
+        ``MIN_ROWS_PER_CATEGORY`` (5) rows per category; a near-unique key never qualifies.
     n_quantiles : int
         Number of quantiles of the quantile transform (at most the number of rows).
 
@@ -165,8 +202,8 @@ class TabularTransformer:
 
     Examples
     --------
-    >>> table = pd.DataFrame({"n": [1, 2, 3, 9], "grade": ["a", "b", "b", "c"],
-    ...                       "level": [10, 20, 20, 30]})
+    >>> table = pd.DataFrame({"n": range(15), "grade": ["a", "b", "c"] * 5,
+    ...                       "level": [10, 20, 30] * 5})
     >>> tf = TabularTransformer().fit(table, discrete_columns=["grade"])
     >>> tf.derived_["level"][0]         # level is a function of grade: not modelled
     'grade'
@@ -200,11 +237,19 @@ class TabularTransformer:
 
         self.derived_ = {}
         if self.detect_derived:
+            # Only categories with enough rows are evidence: with about one row per
+            # category every numeric column has "one value per category", and rebuilding
+            # it from a lookup would copy real rows' numbers into synthetic ones.
+            sources = [
+                s
+                for s in self.discrete_
+                if 2 <= data[s].nunique(dropna=False) <= len(data) / MIN_ROWS_PER_CATEGORY
+            ]
             for column in numeric:
-                for source in self.discrete_:
+                for source in sources:
                     keys = data[source].map(_category_key)
                     per_group = data[column].groupby(keys).nunique()
-                    if data[source].nunique() > 1 and (per_group == 1).all():
+                    if (per_group == 1).all():
                         first = data[column].groupby(keys).first()
                         self.derived_[column] = (source, {k: _py(v) for k, v in first.items()})
                         break

@@ -201,3 +201,80 @@ def test_conditional_label_must_be_complete_and_not_alone(table):
         )
     with pytest.raises(ValueError, match="besides the label"):
         AEGAN(conditional_on="label", **FAST).fit(table[["label"]], ["label"])
+
+
+# ---------------------------------------------------------------- devices, RNG, batch size
+
+
+def test_device_may_be_a_torch_device(tmp_path, table, fitted):
+    model = AEGAN(**{**FAST, "gan_steps": 2, "ae_epochs": 1}, device=torch.device("cpu"))
+    model.fit(table, ["city", "label"])
+    assert model.sample(3).shape == (3, table.shape[1])
+    path = fitted.save(tmp_path / "model.pt")
+    loaded = AEGAN.load(path, device=torch.device("cpu"))
+    assert same_weights(loaded.generator_, fitted.generator_)
+    assert AEGAN.load(path, device="cpu").sample(2).shape == (2, table.shape[1])
+
+
+def test_fit_with_random_state_leaves_the_global_cpu_state_unchanged(table, fitted):
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    AEGAN(**{**FAST, "gan_steps": 2, "ae_epochs": 1}).fit(table, ["city", "label"])
+    assert torch.equal(torch.get_rng_state(), before)
+    # sample() draws from the global generators on purpose (set_seed makes it repeat)
+    fitted.sample(5)
+    assert not torch.equal(torch.get_rng_state(), before)
+
+
+def test_fit_forks_the_cuda_generator_it_seeds(monkeypatch):
+    """Without a GPU: record which CUDA devices are forked and which generators seeded."""
+    from tabgen_lib import aegan as aegan_module
+
+    forked, seeded = [], []
+
+    class FakeFork:
+        def __init__(self, devices):
+            forked.append(list(devices))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    class FakeGenerator:
+        def manual_seed(self, seed):
+            seeded.append(seed)
+
+    monkeypatch.setattr(torch.random, "fork_rng", lambda devices: FakeFork(devices))
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "default_generators", (FakeGenerator(), FakeGenerator()))
+    cpu_before = torch.get_rng_state()
+    with aegan_module._seeded_rng(5, torch.device("cuda", 1)):
+        pass
+    assert forked == [[1]] and seeded == [5]  # the training GPU: forked and seeded
+    with aegan_module._seeded_rng(5, torch.device("cuda")):
+        pass
+    assert forked[-1] == [0] and seeded == [5, 5]  # "cuda" means the current device
+    with aegan_module._seeded_rng(5, torch.device("cpu")):
+        pass
+    assert forked[-1] == [] and seeded == [5, 5]  # on the CPU no CUDA generator is touched
+    torch.set_rng_state(cpu_before)  # the fake fork restored nothing
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fit_on_cuda_leaves_the_global_cuda_state_unchanged(table):
+    torch.cuda.manual_seed(11)
+    before = torch.cuda.get_rng_state()
+    cpu_before = torch.get_rng_state()
+    AEGAN(**{**FAST, "gan_steps": 2, "ae_epochs": 1}, device="cuda").fit(table, ["city", "label"])
+    assert torch.equal(torch.cuda.get_rng_state(), before)
+    assert torch.equal(torch.get_rng_state(), cpu_before)
+
+
+def test_batch_size_below_pac_is_rejected_and_batches_are_rounded_down(table):
+    with pytest.raises(ValueError, match=r"batch_size=4 .*pac=8"):
+        AEGAN(**{**FAST, "batch_size": 4, "pac": 8}).fit(table, ["city", "label"])
+    assert AEGAN._batch_rows(batch_size=20, pac=8, n_rows=400) == 16
+    assert AEGAN._batch_rows(batch_size=512, pac=8, n_rows=100) == 96
+    assert AEGAN._batch_rows(batch_size=8, pac=8, n_rows=400) == 8

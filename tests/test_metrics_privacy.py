@@ -105,3 +105,21 @@ def test_dcr_constant_numeric_column():
 def test_bad_inputs(real, call, error, match):
     with pytest.raises(error, match=match):
         call(real)
+
+
+def test_missing_categories_are_a_category_of_their_own(real):
+    with_nan = real.assign(sex=["f", np.nan, "f", None])
+    synthetic = pd.DataFrame({"age": [30, 60], "sex": [None, np.nan], "bmi": [25.0, 40.0]})
+    assert exact_copy_share(synthetic, with_nan) == 1.0  # NaN and None both mean missing
+    assert exact_copy_share(synthetic.assign(sex="m"), with_nan) == 0.0
+    got = distance_to_closest_record(synthetic, with_nan, discrete_columns=["sex"])
+    np.testing.assert_allclose(got, [0.0, 0.0])
+    np.testing.assert_allclose(
+        distance_to_closest_record(synthetic.assign(sex="m"), with_nan, ["sex"]), [1.0, 1.0]
+    )
+    loo = distance_to_closest_record(with_nan, discrete_columns=["sex"])
+    assert loo.shape == (4,) and np.isfinite(loo).all()
+    with pytest.raises(ValueError, match=r"numeric column.*\['bmi'\]"):
+        exact_copy_share(synthetic.assign(bmi=np.nan), with_nan)
+    with pytest.raises(ValueError, match=r"numeric column.*\['bmi'\]"):
+        distance_to_closest_record(synthetic.assign(bmi=np.nan), with_nan, ["sex"])

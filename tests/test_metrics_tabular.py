@@ -219,3 +219,52 @@ def test_dcr_share_rejects_bad_input(kwargs, error, match):
     }
     with pytest.raises(error, match=match):
         dcr_share(**{**args, **kwargs})
+
+
+# ---------------------------------------------------------------- missing categories
+
+
+def _with_missing_colour(frame, every=5):
+    return frame.assign(colour=frame["colour"].where(np.arange(len(frame)) % every != 0))
+
+
+def test_detection_auc_treats_missing_categories_as_a_category():
+    data = _with_missing_colour(_table(400, seed=13))
+    result = detection_auc(data[:200], data[200:], DISCRETE, model="lr", seeds=(0,))
+    assert abs(result["mean"] - 0.5) < 0.15
+    # all missing colours in the synthetic table, none in the real one: easy to see
+    real = _table(300, seed=14)
+    fake = _table(300, seed=15).assign(colour=np.nan)
+    assert detection_auc(real, fake, DISCRETE, seeds=(0,))["mean"] > 0.95
+    with pytest.raises(ValueError, match=r"numeric column.*\['x'\]"):
+        detection_auc(real, fake.assign(x=np.nan), DISCRETE, seeds=(0,))
+
+
+def test_efficacy_treats_missing_categories_as_a_category():
+    data = _with_missing_colour(_table(900, seed=16))
+    table = efficacy(data[:300], data[300:600], data[600:], "label", DISCRETE, models=["lr", "gb"])
+    assert (table["auc_real"] > 0.8).all() and np.isfinite(table["ratio"]).all()
+    with pytest.raises(ValueError, match=r"numeric column.*\['z'\]"):
+        efficacy(data[:300], data[300:600].assign(z=np.nan), data[600:], "label", DISCRETE)
+
+
+def test_dcr_share_treats_missing_categories_as_a_category():
+    train = pd.DataFrame({"x": [0.0, 1.0], "c": ["a", np.nan]})
+    holdout = pd.DataFrame({"x": [0.0, 1.0], "c": ["b", "b"]})
+    # the synthetic row (1.0, NaN) copies training row 2: distance 0 against 1 to the holdout
+    assert dcr_share(pd.DataFrame({"x": [1.0], "c": [None]}), train, holdout, ["c"]) == 1.0
+    with pytest.raises(ValueError, match="numeric column"):
+        dcr_share(train.assign(x=[0.0, np.nan]), train, holdout, ["c"])
+
+
+# ---------------------------------------------------------------- efficacy: a valid yardstick
+
+
+def test_efficacy_refuses_a_real_model_no_better_than_chance():
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=400)
+    train = pd.DataFrame({"x": x[:200], "label": np.where(x[:200] > 0, "a", "b")})
+    # the test rows have the link reversed: the real model ranks them worse than chance
+    test = pd.DataFrame({"x": x[200:], "label": np.where(x[200:] > 0, "b", "a")})
+    with pytest.raises(ValueError, match=r"'lr'.*no better than chance"):
+        efficacy(train, train, test, "label", ["label"], models=["lr"])

@@ -53,3 +53,14 @@ def test_get_device_errors(monkeypatch):
         get_device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert get_device().type == "cuda"
+
+
+def test_get_device_accepts_a_torch_device(monkeypatch):
+    assert get_device(torch.device("cpu")) == torch.device("cpu")
+    with pytest.raises(ValueError, match="Unknown device"):
+        get_device(torch.device("meta"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA"):
+        get_device(torch.device("cuda", 0))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device(torch.device("cuda", 0)) == torch.device("cuda", 0)

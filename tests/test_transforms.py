@@ -138,3 +138,65 @@ def test_transform_and_inverse_reject_bad_input():
     for bad in ({"max_snap_values": 1.5}, {"n_quantiles": "many"}):
         with pytest.raises(TypeError):
             TabularTransformer(**bad).fit(table, DISCRETE)
+
+
+# ---------------------------------------------------------------- derived columns and identifiers
+
+
+def test_id_like_categorical_is_refused_not_used_as_a_lookup_of_real_rows():
+    rng = np.random.default_rng(0)
+    n = 300
+    table = pd.DataFrame(
+        {
+            "name": [f"person {i}" for i in range(n)],  # an identifier: one row per value
+            "x": rng.normal(size=n),
+            "y": rng.integers(0, 100, size=n),
+        }
+    )
+    with pytest.raises(ValueError, match=r"'name'.*identifier.*drop"):
+        check_table(table, ["name"])
+    with pytest.raises(ValueError, match=r"'name'.*identifier.*drop"):
+        TabularTransformer().fit(table, ["name"])
+
+
+def test_no_column_is_derived_from_a_high_cardinality_key():
+    # 300 rows, 100 zip codes of 3 rows each: not an identifier, but 3 rows per group are
+    # too little evidence that a column is a function of the zip code (with one row per
+    # group every column would look like one), so nothing is rebuilt from a lookup of
+    # real rows, not even a column that happens to be constant per zip code.
+    rng = np.random.default_rng(1)
+    n = 300
+    zips = np.repeat([f"z{i:03d}" for i in range(100)], 3)
+    table = pd.DataFrame({"zip": zips, "y": rng.integers(0, 100, size=n)})
+    table["const"] = table["zip"].str[1:].astype(int) * 10  # truly a function of zip
+    tf = TabularTransformer().fit(table, ["zip"])
+    assert tf.derived_ == {}, "3 rows per group is no evidence: every column is modelled"
+    # the same with one row per group minus one (290 distinct values of 300 rows) is refused
+    near_unique = table.assign(zip=[f"id{i}" for i in range(290)] + ["id0"] * 10)
+    with pytest.raises(ValueError, match="identifier"):
+        TabularTransformer().fit(near_unique, ["zip"])
+
+
+def test_moderate_cardinality_category_with_a_constant_numeric_stays_derived():
+    rng = np.random.default_rng(2)
+    n = 600
+    region = rng.choice([f"r{i}" for i in range(30)], size=n)  # ~20 rows per category
+    table = pd.DataFrame({"region": region, "x": rng.normal(size=n)})
+    table["region_code"] = table["region"].str[1:].astype(int) + 100
+    tf = TabularTransformer().fit(table, ["region"])
+    assert tf.derived_["region_code"][0] == "region"
+    assert "x" not in tf.derived_
+    back = tf.inverse_transform(tf.transform(table))
+    assert back["region_code"].equals(table["region_code"])
+
+
+def test_adult_education_num_stays_derived_from_education():
+    from tabgen_lib.data import ADULT_CATEGORICAL, load_adult
+
+    try:
+        train, _ = load_adult()
+    except Exception as err:  # pragma: no cover - no data mirror on this machine
+        pytest.skip(f"Adult data not available: {err}")
+    tf = TabularTransformer().fit(train, ADULT_CATEGORICAL)
+    assert tf.derived_["education-num"][0] == "education"
+    assert set(tf.derived_) == {"education-num"}
