@@ -47,6 +47,7 @@ import os
 import platform
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -515,12 +516,25 @@ def results_markdown(dataset: str = "adult") -> str:
     return _shipped(dataset, ".md")
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    # a temporary file in the same folder, renamed over `path`: an interrupted write
+    # (Ctrl-C, a full disk) leaves the old file whole and no temporary file behind
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _write(results: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"bench_{results['dataset']}"
     json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results, indent=2) + "\n")
-    md_path.write_text(markdown_table(results))
+    _write_atomically(json_path, json.dumps(results, indent=2) + "\n")
+    _write_atomically(md_path, markdown_table(results))
     return json_path, md_path
 
 
@@ -530,10 +544,12 @@ def run_bench(
     settings: BenchSettings | None = None,
     out_dir: Path | str | None = None,
     registry: dict | None = None,
+    append: bool = False,
 ) -> dict:
     """Fit and judge each chosen generator; write the JSON and Markdown files after each one.
 
-    A generator that raises is recorded with its error and the run goes on.
+    A generator that raises is recorded with its error and the run goes on. Each file is
+    replaced atomically, so an interrupted run (Ctrl-C) leaves the rows finished so far.
 
     Parameters
     ----------
@@ -546,13 +562,19 @@ def run_bench(
         Default :data:`RESULTS_DIR` (see :func:`default_out_dir`).
     registry : dict, optional
         Default :data:`GENERATORS`; pass your own to benchmark other generators.
+    append : bool
+        Keep the rows of the existing ``bench_<dataset>.json`` in ``out_dir`` that this
+        run does not redo (see :func:`merge_results`): every write merges them in, so
+        they are never lost, even if the run is interrupted. ``ValueError`` before any
+        fit if that file was measured on other data.
 
     Returns
     -------
     dict
         What the JSON file holds: ``dataset``, ``machine``, ``settings``, ``sizes``,
         ``rows`` (one dict per model: ``model``, ``fit_seconds``, ``eval_seconds``,
-        ``n_synthetic``, ``note``, the metrics of :func:`evaluate`, or ``error``).
+        ``n_synthetic``, ``note``, the metrics of :func:`evaluate`, or ``error``; with
+        ``append``, the kept old rows first).
     """
     settings = BenchSettings() if settings is None else settings
     registry = GENERATORS if registry is None else registry
@@ -566,6 +588,14 @@ def run_bench(
         "sizes": {k: len(getattr(data, k)) for k in ("train", "holdout", "stand_in")},
         "rows": [],
     }
+    old_path = out_dir / f"bench_{data.name}.json"
+    old = json.loads(old_path.read_text()) if append and old_path.is_file() else None
+    if old is not None:
+        merge_results(old, results)  # different data: refuse before any fit
+
+    def merged() -> dict:
+        return results if old is None else merge_results(old, results)
+
     cache: dict = {}
     for i, name in enumerate(models, start=1):
         print(f"[{i}/{len(models)}] {name}: fitting and sampling ...", flush=True)
@@ -585,8 +615,8 @@ def run_bench(
             row["error"] = f"{type(err).__name__}: {err}"
             traceback.print_exc()
         results["rows"].append(row)
-        _write(results, out_dir)
-    return results
+        _write(merged(), out_dir)
+    return merged()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -638,15 +668,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threads must be at least 1")
     torch.set_num_threads(args.threads)
     settings = BenchSettings(seed=args.seed, quick=args.quick, ctgan_epochs=args.ctgan_epochs)
-    # --append: read the existing results before this run rewrites them
-    before = {}
-    if args.append and args.out_dir.is_dir():
-        before = {p.name: json.loads(p.read_text()) for p in args.out_dir.glob("bench_*.json")}
-    results = run_bench(models, settings=settings, out_dir=args.out_dir)
-    old = before.get(f"bench_{results['dataset']}.json")
-    if old is not None:
-        results = merge_results(old, results)
-        _write(results, args.out_dir)
+    # --append: every write keeps the existing rows that this run does not redo
+    results = run_bench(models, settings=settings, out_dir=args.out_dir, append=args.append)
     print()
     print(markdown_table(results))
     stem = args.out_dir / f"bench_{results['dataset']}"

@@ -10,6 +10,7 @@ Checks are grouped by chapter; each notebook imports ``from tabgen_lib import ch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -46,6 +47,19 @@ __all__ = [
 
 class ExerciseCheckError(AssertionError):
     """Raised when an exercise answer is wrong or unfinished; the message says why."""
+
+
+def _own_rng(check: Callable) -> Callable:
+    """Run ``check`` inside ``torch.random.fork_rng``: the random numbers that the check
+    and the student's code draw (and any seeding) leave the caller's global PyTorch
+    state as it was."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            return check(*args, **kwargs)
+
+    return wrapper
 
 
 def _passed(message: str) -> None:
@@ -924,6 +938,7 @@ def check_pack(pack: Callable) -> None:
     _passed("Your packing matches on 3 cases and refuses a batch that does not divide.")
 
 
+@_own_rng
 def check_gradient_penalty(gradient_penalty: Callable) -> None:
     """Check ``gradient_penalty(critic, real, fake, pac) -> scalar tensor``: the WGAN-GP
     penalty ``10 * mean_k (||grad critic(x_k)|| - 1)^2`` with one interpolation weight per
@@ -992,6 +1007,8 @@ def check_gradient_penalty(gradient_penalty: Callable) -> None:
     # so with one rho per pack the mean penalty is 10 * E[(V - 1)^2] = 10 / 3
     u = torch.randn(2000, pac * d, generator=gen)
     u = (u / u.norm(dim=1, keepdim=True)).reshape(-1, d)
+    # the student's penalty draws from the global generator: seed it for a repeatable
+    # check (@_own_rng restores the student's random state afterwards)
     torch.manual_seed(0)
     got = _number(
         penalty(lambda x: 0.5 * (x.reshape(-1, pac * d) ** 2).sum(1, keepdim=True), u, -u, pac),

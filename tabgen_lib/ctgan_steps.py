@@ -606,9 +606,17 @@ class ConditionalGenerator(nn.Module):
         return self.net(torch.cat([z, cond], dim=1))
 
 
-def apply_activations(raw: torch.Tensor, spans: Sequence[Span], tau: float = 0.2) -> torch.Tensor:
+def apply_activations(
+    raw: torch.Tensor,
+    spans: Sequence[Span],
+    tau: float = 0.2,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """``tanh`` on each ``alpha`` span, Gumbel-softmax (temperature ``tau``) on each one-hot
     span: the generator's raw output becomes an encoded row.
+
+    The Gumbel noise comes from ``generator`` when given, else from PyTorch's global
+    generator (``torch.nn.functional.gumbel_softmax``).
 
     Examples
     --------
@@ -625,7 +633,11 @@ def apply_activations(raw: torch.Tensor, spans: Sequence[Span], tau: float = 0.2
         if span.activation == "tanh":
             parts.append(torch.tanh(block))
         elif span.activation == "softmax":
-            parts.append(F.gumbel_softmax(block, tau=tau, hard=False))
+            if generator is None:
+                parts.append(F.gumbel_softmax(block, tau=tau, hard=False))
+            else:  # the same formula as gumbel_softmax, with noise from `generator`
+                gumbels = -torch.empty_like(block).exponential_(generator=generator).log()
+                parts.append(((block + gumbels) / tau).softmax(dim=1))
         else:
             raise ValueError(f"Unknown activation {span.activation!r}.")
     return torch.cat(parts, dim=1)
@@ -779,18 +791,25 @@ class TeachingCTGAN:
     lr, betas, weight_decay
         Adam settings of both players (as ``ctgan``: 2e-4, (0.5, 0.9), 1e-6).
     seed : int
-        Seeds the mixtures, the conditions, the real-row draws and PyTorch (``fit`` and
-        ``sample`` re-seed PyTorch's global generator).
+        Seeds the mixtures, the conditions, the real-row draws, the initial weights and
+        the noise of training, and the generators that ``sample`` draws from. ``fit``
+        seeds PyTorch inside ``torch.random.fork_rng``, so the caller's global random
+        state (PyTorch and NumPy) is left as it was.
     device : str or torch.device, optional
         Where the networks live (default: CPU).
     progress : bool
-        Show a tqdm bar over the epochs.
+        Show a tqdm bar over the epochs (``False`` hides it; with ``True`` tqdm's own
+        settings apply, so ``TQDM_DISABLE=1`` hides it too).
 
     Attributes
     ----------
     loss_history : pandas.DataFrame
         Per epoch, the mean over its steps of the critic loss (without penalty), the
         penalty, the generator loss and its cross-entropy part.
+    sample_generator_ : torch.Generator
+        The noise generator of ``sample``, seeded with ``seed + 1`` at ``fit``.
+    sample_rng_ : numpy.random.Generator
+        The condition generator of ``sample``, seeded with ``seed + 1`` at ``fit``.
 
     Examples
     --------
@@ -803,6 +822,8 @@ class TeachingCTGAN:
     >>> synthetic = model.sample(7)
     >>> synthetic.shape, list(synthetic.dtypes.astype(str))
     ((7, 2), ['float64', 'object'])
+    >>> synthetic.equals(model.sample(7))  # each call draws new rows
+    False
     """
 
     def __init__(
@@ -842,7 +863,24 @@ class TeachingCTGAN:
         discrete = _check_frame(data, discrete_columns)
         if not discrete:
             raise ValueError("TeachingCTGAN needs at least one discrete column.")
-        torch.manual_seed(self.seed)
+        # seed PyTorch for the initial weights and the noise of training without
+        # touching the caller's random state
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.seed)
+            self._fit(data, discrete)
+        # sampling draws from generators of its own (seed + 1: not the training noise)
+        self.sample_generator_ = torch.Generator(device=self.device).manual_seed(self.seed + 1)
+        self.sample_rng_ = np.random.default_rng(self.seed + 1)
+        return self
+
+    @property
+    def _bar(self) -> dict:
+        # progress=False hides the bar; otherwise tqdm's own settings apply
+        # (TQDM_DISABLE=1 hides it too, e.g. when the book is built).
+        return {} if self.progress else {"disable": True}
+
+    def _fit(self, data: pd.DataFrame, discrete: list) -> None:
         rng = np.random.default_rng(self.seed)
         self.transformer = TableTransformer(random_state=self.seed).fit(data, discrete)
         matrix = self.transformer.transform(data, rng)
@@ -861,7 +899,7 @@ class TeachingCTGAN:
         )
         steps = max(len(data) // self.batch_size, 1)
         history = []
-        for epoch in tqdm(range(self.epochs), desc="TeachingCTGAN", disable=not self.progress):
+        for epoch in tqdm(range(self.epochs), desc="TeachingCTGAN", **self._bar):
             step_losses = [
                 train_step(
                     self.generator,
@@ -879,7 +917,6 @@ class TeachingCTGAN:
             ]
             history.append({"epoch": epoch, **pd.DataFrame(step_losses).mean().to_dict()})
         self.loss_history = pd.DataFrame(history)
-        return self
 
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
@@ -887,20 +924,29 @@ class TeachingCTGAN:
 
         Conditions use the real category frequencies. As in ``ctgan``, the generator's
         batch normalisation uses the statistics of each generated batch of
-        ``batch_size`` rows. ``seed`` (default: the model's) makes sampling repeatable.
+        ``batch_size`` rows.
+
+        By default the noise and the conditions come from the model's own generators
+        (``sample_generator_`` and ``sample_rng_``, seeded at ``fit``): each call draws new
+        rows, and a refit with the same ``seed`` replays the same sequence of samples. An
+        integer ``seed`` draws from fresh generators seeded with it instead, so the same
+        ``seed`` gives the same rows. The global random state is never touched.
         """
         if self.generator is None:
             raise RuntimeError("Call fit(data, discrete_columns) before sample(n).")
         n = _positive_int(n, "n")
-        seed = self.seed + 1 if seed is None else seed
-        rng = np.random.default_rng(seed)
-        torch.manual_seed(seed)
+        if seed is None:
+            rng, noise = self.sample_rng_, self.sample_generator_
+        else:
+            rng = np.random.default_rng(seed)
+            noise = torch.Generator(device=self.device).manual_seed(seed)
         batches = []
         for _ in range(-(-n // self.batch_size)):
             cond = torch.as_tensor(
                 self.sampler.sample_original_condition(self.batch_size, rng), device=self.device
             )
-            z = torch.randn(self.batch_size, self.noise_dim, device=self.device)
+            z = torch.randn(self.batch_size, self.noise_dim, device=self.device, generator=noise)
             raw = self.generator(z, cond)
-            batches.append(apply_activations(raw, self.transformer.spans).cpu().numpy())
+            encoded = apply_activations(raw, self.transformer.spans, generator=noise)
+            batches.append(encoded.cpu().numpy())
         return self.transformer.inverse_transform(np.concatenate(batches)[:n])

@@ -224,28 +224,36 @@ def fetch_file(name: str, *, timeout: float = 60.0) -> Path:
 
     target = cache_dir() / remote.dataset / remote.name
     target.parent.mkdir(parents=True, exist_ok=True)
+    # download into a temporary file next to the target, renamed over it once verified;
+    # any failure (network error, wrong digest, Ctrl-C) removes the temporary file
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{remote.name}.", suffix=".part")
+    tmp_path = Path(tmp)
     try:
-        with urllib.request.urlopen(remote.url, timeout=timeout) as response:  # noqa: S310
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                shutil.copyfileobj(response, tmp)
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise DataDownloadError(
-            f"Could not download '{remote.name}' from {remote.url} ({reason}). "
-            f"If you are offline, download the file by hand and save it as {target}, "
-            "or set the environment variable TABGEN_DATA_DIR to a folder that holds it."
-        ) from None
-    tmp_path = Path(tmp.name)
-    try:
-        _verified(tmp_path, remote)
-    except DataIntegrityError:
+        try:
+            with (
+                os.fdopen(fd, "wb") as out,
+                urllib.request.urlopen(remote.url, timeout=timeout) as response,  # noqa: S310
+            ):
+                shutil.copyfileobj(response, out)
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise DataDownloadError(
+                f"Could not download '{remote.name}' from {remote.url} ({reason}). "
+                f"If you are offline, download the file by hand and save it as {target}, "
+                "or set the environment variable TABGEN_DATA_DIR to a folder that holds it."
+            ) from None
+        try:
+            _verified(tmp_path, remote)
+        except DataIntegrityError:
+            raise DataIntegrityError(
+                f"The download of '{remote.name}' from {remote.url} does not have the expected "
+                "SHA-256 digest; it was discarded. The server may have changed the file: "
+                "try again later, or report it to the course authors."
+            ) from None
+        os.replace(tmp_path, target)
+    except BaseException:
         tmp_path.unlink(missing_ok=True)
-        raise DataIntegrityError(
-            f"The download of '{remote.name}' from {remote.url} does not have the expected "
-            "SHA-256 digest; it was discarded. The server may have changed the file: "
-            "try again later, or report it to the course authors."
-        ) from None
-    tmp_path.replace(target)
+        raise
     return target
 
 

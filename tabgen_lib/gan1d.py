@@ -436,6 +436,8 @@ class GAN1D:
                 self._device
             )
         self._noise_gen = torch.Generator().manual_seed(seed)
+        # snapshots draw their own noise, so recording them leaves training unchanged
+        self._snapshot_gen = torch.Generator().manual_seed(seed + 1)
         self._data_rng = np.random.default_rng(seed)
         d_lr = self.lr if self.d_lr is None else self.d_lr
         self.g_optimizer_ = torch.optim.Adam(
@@ -445,8 +447,9 @@ class GAN1D:
             self.discriminator_.parameters(), lr=d_lr, betas=self.betas, foreach=True
         )
 
-    def _noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.noise_dim, generator=self._noise_gen).to(self._device)
+    def _noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        generator = self._noise_gen if generator is None else generator
+        return torch.randn(n, self.noise_dim, generator=generator).to(self._device)
 
     def _real_batch(self, target) -> torch.Tensor:
         if isinstance(target, np.ndarray):
@@ -507,7 +510,8 @@ class GAN1D:
             Number of training steps (one generator update each).
         snapshot_steps : sequence of int
             After which steps to record ``n_snapshot`` generated samples in
-            ``snapshots_`` (0 records the untrained generator).
+            ``snapshots_`` (0 records the untrained generator). Snapshots draw their
+            noise from a generator of their own, so they do not change the training.
         progress : bool
             Show a tqdm progress bar.
         """
@@ -526,8 +530,10 @@ class GAN1D:
         self.history_ = {k: [] for k in ("d_loss", "g_loss", "value", "d_real", "d_fake")}
         self.snapshots_ = {}
         if 0 in snapshot_steps:
-            self.snapshots_[0] = self.sample(n_snapshot)
-        bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, mininterval=0.5)
+            self.snapshots_[0] = self._sample(n_snapshot, self._snapshot_gen)
+        # progress=False hides the bar; otherwise tqdm's own settings apply (TQDM_DISABLE=1)
+        hide = {} if progress else {"disable": True}
+        bar = tqdm(range(1, steps + 1), desc=desc, mininterval=0.5, **hide)
         for step in bar:
             self.generator_.train()
             self.discriminator_.train()
@@ -546,7 +552,7 @@ class GAN1D:
             h["d_real"].append(torch.sigmoid(real_logits).mean().item())
             h["d_fake"].append(torch.sigmoid(fake_logits).mean().item())
             if step in snapshot_steps:
-                self.snapshots_[step] = self.sample(n_snapshot)
+                self.snapshots_[step] = self._sample(n_snapshot, self._snapshot_gen)
             if progress and step % 100 == 0:
                 bar.set_postfix(d_loss=f"{h['d_loss'][-1]:.3f}", g_loss=f"{h['g_loss'][-1]:.3f}")
 
@@ -561,7 +567,8 @@ class GAN1D:
         steps = _positive_int(steps, "steps")
         self.discriminator_.train()
         with _few_threads(self._device):
-            for _ in tqdm(range(steps), desc="D only", disable=not progress, mininterval=0.5):
+            hide = {} if progress else {"disable": True}
+            for _ in tqdm(range(steps), desc="D only", mininterval=0.5, **hide):
                 self._d_step(target)
         return self
 
@@ -570,10 +577,12 @@ class GAN1D:
     def sample(self, n: int) -> np.ndarray:
         """Draw ``n`` generated values (a 1-D NumPy array)."""
         self._check_fitted()
-        n = _positive_int(n, "n")
+        return self._sample(_positive_int(n, "n"), self._noise_gen)
+
+    def _sample(self, n: int, generator: torch.Generator) -> np.ndarray:
         self.generator_.eval()
         with torch.no_grad():
-            return self.generator_(self._noise(n)).cpu().numpy().ravel()
+            return self.generator_(self._noise(n, generator)).cpu().numpy().ravel()
 
     def discriminate(self, x) -> np.ndarray:
         """The discriminator's probability :math:`D(x)` that each value of ``x`` is real."""

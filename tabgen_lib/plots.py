@@ -131,6 +131,7 @@ def plot_decision_boundary(
 
     ``model`` maps an ``(n, 2)`` float tensor to logits: shape ``(n,)`` or ``(n, 1)`` for
     binary classification (class 1 where the logit is positive), ``(n, k)`` for k classes.
+    A ``torch.nn.Module`` predicts in ``eval`` mode and gets its training mode back after.
 
     Examples
     --------
@@ -154,12 +155,19 @@ def plot_decision_boundary(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
     grid = torch.tensor(np.c_[xx.ravel(), yy.ravel()], dtype=torch.float32)
+    modes = {}
     if isinstance(model, torch.nn.Module):
+        # predict in eval mode, then give every submodule its training mode back
+        modes = {module: module.training for module in model.modules()}
         model.eval()
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         grid = grid.to(device)
-    with torch.no_grad():
-        logits = torch.as_tensor(model(grid)).detach().cpu()
+    try:
+        with torch.no_grad():
+            logits = torch.as_tensor(model(grid)).detach().cpu()
+    finally:
+        for module, training in modes.items():
+            module.training = training
     if logits.ndim == 2 and logits.shape[1] > 1:
         pred = logits.argmax(dim=1)
     else:

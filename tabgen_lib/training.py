@@ -45,6 +45,24 @@ def as_tensor(values, *, name: str = "data", dtype: torch.dtype = torch.float32)
     return tensor
 
 
+def _is_integer(values) -> bool:
+    if isinstance(values, torch.Tensor):
+        return not (values.is_floating_point() or values.is_complex() or values.dtype == torch.bool)
+    if isinstance(values, np.ndarray | list | tuple):
+        try:
+            return np.asarray(values).dtype.kind in "iu"
+        except (TypeError, ValueError):  # ragged: as_tensor reports it
+            return False
+    return False
+
+
+def _as_target(values, *, name: str) -> torch.Tensor:
+    # integer targets (class indices, e.g. for nn.CrossEntropyLoss) stay integer, as
+    # int64; all others become float32 (nn.MSELoss, nn.BCEWithLogitsLoss, ...)
+    dtype = torch.long if _is_integer(values) else torch.float32
+    return as_tensor(values, name=name, dtype=dtype)
+
+
 def _evaluate(model, loss_fn, X, y, metrics):
     model.eval()
     with torch.no_grad():
@@ -86,7 +104,10 @@ def train(
     optimizer : torch.optim.Optimizer
         Built on ``model.parameters()``.
     X, y : tensor, array or list
-        Inputs and targets, with the same number of rows.
+        Inputs and targets, with the same number of rows. Inputs become float32.
+        Integer targets (class indices, as ``nn.CrossEntropyLoss`` wants them) become
+        int64; all other targets become float32 (so give ``nn.BCEWithLogitsLoss`` its
+        0/1 labels as floats).
     epochs : int
         Number of passes over the data (at least 1).
     X_val, y_val : optional
@@ -135,13 +156,13 @@ def train(
     metrics = dict(metrics or {})
 
     device = get_device() if device is None else torch.device(device)
-    X, y = as_tensor(X, name="X").to(device), as_tensor(y, name="y").to(device)
+    X, y = as_tensor(X, name="X").to(device), _as_target(y, name="y").to(device)
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match.")
     has_val = X_val is not None
     if has_val:
         X_val = as_tensor(X_val, name="X_val").to(device)
-        y_val = as_tensor(y_val, name="y_val").to(device)
+        y_val = _as_target(y_val, name="y_val").to(device)
         if X_val.shape[0] != y_val.shape[0]:
             raise ValueError("X_val and y_val must have the same number of rows.")
     model.to(device)
@@ -151,7 +172,9 @@ def train(
         history.update({"val_loss": [], **{f"val_{k}": [] for k in metrics}})
 
     n = X.shape[0]
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, mininterval=0.5)
+    # progress=False hides the bar; otherwise tqdm's own settings apply (TQDM_DISABLE=1)
+    hide = {} if progress else {"disable": True}
+    bar = tqdm(range(epochs), desc=desc, mininterval=0.5, **hide)
     for _ in bar:
         model.train()
         order = torch.randperm(n, device=device) if batch_size else None

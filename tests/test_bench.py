@@ -120,6 +120,51 @@ def test_main_selects_models_and_returns_status(tmp_path, monkeypatch, data, fas
         bench.main(["--ctgan-epochs", "0"])
 
 
+def test_interrupted_append_keeps_the_old_rows(tmp_path, monkeypatch, data, fast, registry):
+    @register("interrupted", registry)
+    def interrupted(data, settings, cache):
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a long run
+
+    monkeypatch.setattr(bench, "GENERATORS", registry)
+    monkeypatch.setattr(bench, "load_bench_data", lambda quick, seed: data)
+    monkeypatch.setattr(bench, "BenchSettings", lambda **kw: BenchSettings(**{**vars(fast), **kw}))
+    assert bench.main(["--models", "real", "--out-dir", str(tmp_path)]) == 0
+    with pytest.raises(KeyboardInterrupt):
+        bench.main(["--models", "copies,interrupted", "--out-dir", str(tmp_path), "--append"])
+    saved = json.loads((tmp_path / "bench_tiny.json").read_text())
+    assert [row["model"] for row in saved["rows"]] == ["real rows", "copies"]
+    table = (tmp_path / "bench_tiny.md").read_text()
+    assert "| real rows |" in table and "| copies |" in table
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench_tiny.json", "bench_tiny.md"]
+
+
+def test_write_is_atomic(tmp_path, monkeypatch, data, fast, registry):
+    results = run_bench(["copies"], data, fast, tmp_path, registry)
+    before = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    replaced = []
+    real_replace = bench.os.replace
+
+    def replace(src, dst):
+        replaced.append((Path(src), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(bench.os, "replace", replace)
+    bench._write(results, tmp_path)
+    # each file is written to a temporary file in the same folder, then renamed over it
+    assert sorted(dst.name for _, dst in replaced) == ["bench_tiny.json", "bench_tiny.md"]
+    assert all(src.parent == dst.parent == tmp_path and src != dst for src, dst in replaced)
+
+    def broken_table(results):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "markdown_table", broken_table)
+    with pytest.raises(KeyboardInterrupt):
+        bench._write({**results, "rows": []}, tmp_path)
+    # the interrupted write leaves the Markdown file whole and no temporary file behind
+    assert (tmp_path / "bench_tiny.md").read_text() == before["bench_tiny.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench_tiny.json", "bench_tiny.md"]
+
+
 def test_resolve_models():
     assert resolve_models(None) == list(bench.GENERATORS)
     assert resolve_models("AE-GAN,cgan, CTGAN,tvae,real,AE") == [

@@ -131,3 +131,10 @@ def test_check_gradient_penalty(capsys):
         checks.check_gradient_penalty(detached)
     with pytest.raises(ExerciseCheckError, match="the penalty is"):
         checks.check_gradient_penalty(lambda critic, real, fake, pac: torch.tensor(5.0))
+
+
+def test_check_gradient_penalty_leaves_the_global_random_state_alone(capsys):
+    torch.manual_seed(321)
+    state = torch.get_rng_state()
+    checks.check_gradient_penalty(gradient_penalty)
+    assert torch.equal(torch.get_rng_state(), state)

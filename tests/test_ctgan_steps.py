@@ -1,5 +1,9 @@
 """The teaching implementation of CTGAN (tabgen_lib.ctgan_steps)."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -342,6 +346,14 @@ def test_apply_activations():
         assert torch.allclose(block.sum(dim=1), torch.ones(100))
     # temperature 0.2 makes the Gumbel-softmax nearly one-hot
     assert float(out[:, 3:6].max(dim=1).values.mean()) > 0.9
+    # with a generator: the same Gumbel-softmax as the global one, noise from the generator
+    raw = 10 * torch.randn(100, 8)
+    torch.manual_seed(5)
+    from_global = apply_activations(raw, SPANS)
+    state = torch.get_rng_state()
+    from_own = apply_activations(raw, SPANS, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.allclose(from_own, from_global, atol=1e-6)
     with pytest.raises(ValueError, match="cover"):
         apply_activations(torch.zeros(2, 9), SPANS)
     with pytest.raises(ValueError, match="Unknown activation"):
@@ -434,10 +446,51 @@ def test_teaching_ctgan_is_deterministic_with_a_seed():
     b = _model(seed=7).fit(table, ["smoker"])
     pd.testing.assert_frame_equal(a.loss_history, b.loss_history)
     pd.testing.assert_frame_equal(a.sample(30), b.sample(30))
-    pd.testing.assert_frame_equal(a.sample(30), a.sample(30))
+    pd.testing.assert_frame_equal(a.sample(30, seed=1), a.sample(30, seed=1))
     assert not a.sample(30, seed=1).equals(a.sample(30, seed=2))
     c = _model(seed=8).fit(table, ["smoker"])
     assert not c.loss_history.equals(a.loss_history)
+
+
+def test_teaching_ctgan_sample_draws_fresh_rows_from_its_own_generator():
+    table = _table()
+    a = _model(seed=3).fit(table, ["smoker"])
+    first, second = a.sample(30), a.sample(30)
+    assert not first.equals(second)  # consecutive calls give new rows
+    b = _model(seed=3).fit(table, ["smoker"])  # a refit replays the same sequence
+    pd.testing.assert_frame_equal(b.sample(30), first)
+    pd.testing.assert_frame_equal(b.sample(30), second)
+
+
+def test_teaching_ctgan_leaves_the_global_random_state_alone():
+    table = _table()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    torch_before, numpy_before = torch.get_rng_state(), np.random.get_state()
+    model = _model(seed=3).fit(table, ["smoker"])
+    model.sample(30)
+    model.sample(30, seed=5)
+    assert torch.equal(torch.get_rng_state(), torch_before)
+    numpy_after = np.random.get_state()
+    assert numpy_after[0] == numpy_before[0] and np.array_equal(numpy_after[1], numpy_before[1])
+    assert numpy_after[2:] == numpy_before[2:]
+
+
+def test_teaching_ctgan_progress_bar_honours_tqdm_disable(tmp_path):
+    # tqdm reads TQDM_DISABLE when it is imported, so run the fit in a fresh interpreter
+    script = (
+        "import numpy as np, pandas as pd\n"
+        "from tabgen_lib.ctgan_steps import TeachingCTGAN\n"
+        "t = pd.DataFrame({'x': np.arange(40.0), 'c': ['a', 'b'] * 20})\n"
+        "m = TeachingCTGAN(epochs=2, batch_size=20, pac=10, noise_dim=4, generator_dim=(8,),\n"
+        "                  critic_dim=(8,), progress=True).fit(t, ['c'])\n"
+    )
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "TeachingCTGAN" not in done.stderr  # no progress bar
 
 
 def test_teaching_ctgan_bad_input():

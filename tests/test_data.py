@@ -143,3 +143,29 @@ def test_fetch_file_rejects_unknown_names():
         fetch_file("titanic.csv")
     with pytest.raises(TypeError):
         fetch_file(3)
+
+
+class _BrokenResponse(io.BytesIO):
+    """A response that delivers some bytes, then fails like a dropped connection."""
+
+    def __init__(self, error):
+        super().__init__(b"partial data " * 1000)
+        self.error = error
+
+    def read(self, size=-1):
+        chunk = super().read(100)
+        if not chunk or self.tell() > 5000:
+            raise self.error
+        return chunk
+
+
+@pytest.mark.parametrize(
+    "error", [ConnectionResetError("reset by peer"), KeyboardInterrupt(), ValueError("boom")]
+)
+def test_failed_download_leaves_no_partial_file(isolated, monkeypatch, error):
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: _BrokenResponse(error))
+    expected = DataDownloadError if isinstance(error, OSError) else type(error)
+    with pytest.raises(expected):
+        fetch_file("insurance.csv")
+    folder = isolated / "cache" / "insurance"
+    assert list(folder.iterdir()) == []

@@ -377,3 +377,20 @@ def test_check_optimal_discriminator():
         checks.check_optimal_discriminator(lambda p, q, x: "D*")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
         checks.check_optimal_discriminator(_stub)
+
+
+def test_snapshots_do_not_change_the_trained_model():
+    target = GaussianMixture1D()
+    plain = GAN1D(hidden=(8,), seed=3, device="cpu").fit(target, steps=30, progress=False)
+    watched = GAN1D(hidden=(8,), seed=3, device="cpu").fit(
+        target, steps=30, snapshot_steps=[0, 10, 30], n_snapshot=50, progress=False
+    )
+    assert sorted(watched.snapshots_) == [0, 10, 30]
+    assert plain.history_ == watched.history_
+    for a, b in zip(
+        plain.generator_.state_dict().values(),
+        watched.generator_.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b)
+    assert np.array_equal(plain.sample(20), watched.sample(20))

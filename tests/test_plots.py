@@ -83,3 +83,15 @@ def test_plot_real_vs_synthetic_errors():
         plot_real_vs_synthetic(real.iloc[:0], real)
     with pytest.raises(ValueError, match=r"\['b'\].*synthetic"):
         plot_real_vs_synthetic(real.assign(b=1), real, columns=["b"])
+
+
+def test_plot_decision_boundary_restores_the_training_mode():
+    X = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    model = nn.Sequential(nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    model.train()
+    plot_decision_boundary(model, X, [0, 1, 1], resolution=5)
+    assert all(m.training for m in model.modules())
+    model.eval()
+    model[1].train()  # a mixed state comes back as it was, too
+    plot_decision_boundary(model, X, [0, 1, 1], resolution=5)
+    assert [m.training for m in model.modules()] == [False, False, True, False]

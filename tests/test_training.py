@@ -93,3 +93,57 @@ def test_as_tensor_validation():
         as_tensor("abc")
     with pytest.raises(ValueError, match="empty"):
         as_tensor([])
+
+
+@pytest.mark.parametrize("as_type", [torch.tensor, np.array, list])
+def test_train_keeps_integer_class_targets_for_cross_entropy(as_type):
+    set_seed(0)
+    centres = torch.tensor([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
+    labels = torch.arange(3).repeat_interleave(30)
+    X = centres[labels] + 0.5 * torch.randn(90, 2)
+    y = as_type(labels.tolist()) if as_type is not torch.tensor else labels
+    model = nn.Linear(2, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    history = train(model, nn.CrossEntropyLoss(), opt, X, y, epochs=50, progress=False)
+    assert history["loss"][-1] < 0.2 * history["loss"][0]
+    assert (model(X).argmax(dim=1) == labels).float().mean() > 0.95
+
+
+def test_train_keeps_float_targets_float():
+    seen = []
+
+    def loss_fn(out, target):
+        seen.append(target.dtype)
+        return nn.functional.mse_loss(out, target)
+
+    model = nn.Linear(1, 1)
+    X, y = _line_data(8)
+    train(
+        model,
+        loss_fn,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        X,
+        y.double().numpy(),
+        epochs=1,
+        progress=False,
+    )
+    assert set(seen) == {torch.float32}
+
+
+def test_train_progress_leaves_tqdm_disable_to_tqdm(monkeypatch):
+    # an explicit disable=False would override TQDM_DISABLE=1, which tqdm reads at import
+    from tabgen_lib import training
+
+    calls, real_tqdm = [], training.tqdm
+
+    def fake_tqdm(iterable, **kwargs):
+        calls.append(kwargs)
+        return real_tqdm(iterable, **{**kwargs, "disable": True})
+
+    monkeypatch.setattr(training, "tqdm", fake_tqdm)
+    X, y = _line_data(8)
+    model = nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    train(model, nn.MSELoss(), opt, X, y, epochs=1, progress=True)
+    train(model, nn.MSELoss(), opt, X, y, epochs=1, progress=False)
+    assert "disable" not in calls[0] and calls[1]["disable"] is True
