@@ -75,12 +75,12 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from ._validation import positive_float as _positive_float
-from ._validation import positive_int as _positive_int
 from .checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 from .models import mlp
 from .runtime import get_device
 from .transforms import TabularTransformer, check_table
+from .validation import positive_float as _positive_float
+from .validation import positive_int as _positive_int
 
 __all__ = ["AEGAN", "Autoencoder"]
 

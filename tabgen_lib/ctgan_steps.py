@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from ._validation import as_1d_array
+from .validation import as_1d_array
 
 __all__ = [
     "ConditionSampler",

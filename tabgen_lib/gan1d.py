@@ -25,11 +25,11 @@ from scipy.stats import gaussian_kde
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from ._validation import as_1d_array
-from ._validation import positive_float as _positive_float
-from ._validation import positive_int as _positive_int
 from .models import mlp
 from .runtime import get_device
+from .validation import as_1d_array
+from .validation import positive_float as _positive_float
+from .validation import positive_int as _positive_int
 
 __all__ = [
     "GAN1D",

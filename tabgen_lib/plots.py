@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._validation import as_1d_array
+from .validation import as_1d_array
 
 __all__ = [
     "plot_losses",

@@ -69,8 +69,10 @@ def test_mixture_bad_inputs(kwargs, error, match):
 
 def test_mixture_sample_bad_inputs():
     target = GaussianMixture1D()
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="must be >= 1"):
         target.sample(0)
+    with pytest.raises(TypeError, match="int"):
+        target.sample(2.0)
     with pytest.raises(TypeError, match="rng"):
         target.sample(5, rng="seed")
     with pytest.raises(TypeError):
@@ -232,7 +234,7 @@ def test_gan_on_an_array_of_data_and_discriminator_only_training():
     ("kwargs", "match"),
     [
         (dict(noise_dim=0), "noise_dim"),
-        (dict(batch_size=1.5), "batch_size"),
+        (dict(batch_size=0), "batch_size"),
         (dict(d_steps=0), "d_steps"),
         (dict(lr=0), "lr"),
         (dict(d_lr=-1.0), "d_lr"),
@@ -244,6 +246,11 @@ def test_gan_on_an_array_of_data_and_discriminator_only_training():
 def test_gan_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GAN1D(device="cpu", **kwargs).fit(GaussianMixture1D(), steps=1, progress=False)
+
+
+def test_gan_settings_of_the_wrong_type():
+    with pytest.raises(TypeError, match="batch_size"):
+        GAN1D(device="cpu", batch_size=1.5).fit(GaussianMixture1D(), steps=1, progress=False)
 
 
 def test_gan_bad_fit_arguments_and_unfitted_use():
