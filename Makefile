@@ -13,6 +13,11 @@ STAMP := $(VENV)/.tabgen-installed
 COLAB_VENV := .venv-colab
 COLAB_STAMP := $(COLAB_VENV)/.colab-installed
 BOOK_HTML := _build/html
+# The book reads executed notebooks from this jupyter-cache (_config.yml: execute: cache).
+JUPYTER_CACHE := _build/.jupyter_cache
+# `make colab` writes the notebooks it executed here; `make test` builds the book from them.
+EXECUTED := _build/executed
+BUILD_BOOK = TQDM_DISABLE=1 $(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 
 # The course data sets are downloaded from their original hosts.  On a machine that
 # holds an offline mirror next to the repository (../shared/data), use it.
@@ -23,7 +28,7 @@ endif
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test lint unit notebooks colab student book-check browser system-deps bench seeds clean
+.PHONY: help venv book book-from-colab test lint unit notebooks colab student browser system-deps bench seeds clean
 
 help:
 	@echo "make book   build the book into $(BOOK_HTML)/index.html (executes every notebook)"
@@ -42,9 +47,18 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/table-evaluat
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements/table-evaluator.txt
 	@touch $(STAMP)
 
+# Every output a reader sees comes from the current code: an empty cache, so the build
+# executes every notebook (progress bars are for live notebooks: TQDM_DISABLE, none shown).
 book: venv
-	@# progress bars are for live notebooks: none in the rendered pages
-	TQDM_DISABLE=1 $(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
+	rm -rf $(JUPYTER_CACHE)
+	$(BUILD_BOOK)
+	@echo "Book written to $(BOOK_HTML)/index.html"
+
+# The book from the notebooks `make colab` has just executed (each notebook runs once in
+# `make test`): tests/colab/book_cache.py caches them and fails if one does not match.
+book-from-colab: venv
+	$(BIN)/python tests/colab/book_cache.py $(EXECUTED) --cache $(JUPYTER_CACHE)
+	$(BUILD_BOOK)
 	@echo "Book written to $(BOOK_HTML)/index.html"
 
 lint: venv
@@ -63,9 +77,10 @@ notebooks: venv
 # Every notebook alone in a simulated Colab (tests/colab/simulate.py): its setup cell
 # installs the course from a snapshot of this working tree into a fresh environment on top
 # of Colab's packages; nbval runs it, two notebooks at a time; then every Colab package must
-# still have its version. This is `make test`'s notebook run (the book build is the other).
+# still have its version. This is `make test`'s only notebook run: the executed copies it
+# writes to $(EXECUTED) are what the book shows (book-from-colab).
 colab: venv $(COLAB_STAMP)
-	$(BIN)/python tests/colab/simulate.py --base $(COLAB_VENV)
+	$(BIN)/python tests/colab/simulate.py --base $(COLAB_VENV) --executed $(EXECUTED)
 
 # Built once, from scratch whenever requirements/colab.txt changes (no stale packages).
 $(COLAB_STAMP): requirements/colab.txt
@@ -91,9 +106,10 @@ system-deps:
 	    exit 1; \
 	  fi; }
 
-# The notebooks run twice: alone in the Colab simulation (each installs the course) and in
-# the book build (from this checkout); the plain nbval run (`make notebooks`) is left out.
-test: lint unit colab book browser
+# Each notebook runs once: alone in the Colab simulation (each installs the course, nbval
+# checks it); the book is built from those executed copies; the plain nbval run
+# (`make notebooks`) is left out.
+test: lint unit colab book-from-colab browser
 	@echo "All checks passed."
 
 bench: venv

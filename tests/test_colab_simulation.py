@@ -1,12 +1,19 @@
 """The pieces of the Colab simulation (tests/colab/simulate.py, run by `make colab`)."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_cache import get_cache
 
 from tabgen_lib.notebook import SETUP_TAG, setup_cell_source
 
-from .colab import simulate
+from .colab import book_cache, simulate
 from .conftest import NOTEBOOKS, ROOT
 
 
@@ -95,3 +102,108 @@ def test_cell_times(tmp_path):
     )
     assert simulate.cell_times(junit) == {"01_a": (20.5, 22.5, 1)}
     assert simulate.cell_times(tmp_path / "missing.xml") == {}
+
+
+def _tiny_notebook(path):
+    """A notebook with a setup cell, a printing cell, a widget-like display and a result."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    setup = nbformat.v4.new_code_cell("print('set up')", metadata={"tags": [SETUP_TAG]})
+    widget = (
+        "from IPython.display import display\n"
+        "display({'application/vnd.jupyter.widget-view+json': {'model_id': 'x'}, "
+        "'text/plain': 'bar'}, raw=True)\n"
+        "print('shown')"
+    )
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tiny"),
+        setup,
+        nbformat.v4.new_code_cell(widget),
+        nbformat.v4.new_code_cell("6 * 7"),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+def _nbval(folder, notebook):
+    """nbval on ``notebook`` with capture.py as the run folder's conftest, as simulate.py."""
+    shutil.copy(simulate.HERE / "capture.py", folder / "conftest.py")
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+    command = [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q"]
+    command += ["-p", "no:randomly", "--rootdir", str(folder), str(notebook)]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+
+
+def test_capture_keeps_each_cells_outputs_and_the_executed_copy_is_the_notebook_with_them(
+    tmp_path,
+):
+    committed = _tiny_notebook(tmp_path / "tiny.ipynb")
+    run = tmp_path / "run"
+    (run / "tiny" / "notebook").mkdir(parents=True)
+    ran = _tiny_notebook(run / "tiny" / "notebook" / "tiny.ipynb")
+    nb = nbformat.read(ran, as_version=4)
+    nb.cells[1].source = "print('set up in Colab')"  # the simulation rewrites the setup cell
+    nbformat.write(nb, ran)
+    result = _nbval(run, ran)
+    assert result.returncode == 0, result.stdout + result.stderr
+    captured = json.loads((run / "tiny" / "notebook" / "tiny.outputs.json").read_text())
+    assert sorted(captured) == ["0", "1", "2"] and all(c["passed"] for c in captured.values())
+
+    problems = simulate.write_executed([committed], run, tmp_path / "executed")
+    assert problems == []
+    executed = nbformat.read(tmp_path / "executed" / "tiny.ipynb", as_version=4)
+    setup, widget, answer = executed.cells[1:]
+    assert setup.source == "print('set up')"  # the committed setup cell, with its run's output
+    assert [o.text for o in setup.outputs] == ["set up in Colab\n"]
+    assert [o.output_type for o in widget.outputs] == ["stream"]  # no progress-bar widget
+    assert answer.outputs[0].data["text/plain"] == "42"
+    assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]
+    assert answer.outputs[0].execution_count == 3
+    assert executed.cells[0] == nbformat.read(committed, as_version=4).cells[0]
+
+
+def test_executed_copy_refuses_failed_missing_or_changed_cells(tmp_path):
+    notebook = _tiny_notebook(tmp_path / "tiny.ipynb")
+    captured = tmp_path / "tiny.outputs.json"
+    good = {"source": "6 * 7", "outputs": [], "passed": True, "seconds": 0.1}
+    cells = {"0": dict(good, source="anything"), "1": dict(good, source="x"), "2": good}
+    captured.write_text(json.dumps(cells))
+    with pytest.raises(ValueError, match="code cell 1 ran another source"):
+        simulate.executed_copy(notebook, captured)
+    cells["1"] = dict(cells["1"], passed=False)
+    captured.write_text(json.dumps(cells))
+    with pytest.raises(ValueError, match="code cell 1 did not run and pass"):
+        simulate.executed_copy(notebook, captured)
+    with pytest.raises(ValueError, match="code cell 0 did not run"):
+        simulate.executed_copy(notebook, tmp_path / "absent.json")
+    # a failed notebook is reported, and no copy (nor a stale one) is left for the book
+    (tmp_path / "executed").mkdir()
+    (tmp_path / "executed" / "stale.ipynb").write_text("{}")
+    problems = simulate.write_executed([notebook], tmp_path / "run", tmp_path / "executed")
+    assert problems == ["tiny.ipynb: code cell 0 did not run and pass"]
+    assert list((tmp_path / "executed").iterdir()) == []
+
+
+def test_book_cache_matches_executed_copies_and_names_the_notebooks_it_lacks(tmp_path):
+    notebook = _tiny_notebook(tmp_path / "tiny.ipynb")
+    other = tmp_path / "other.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[3].source = "6 * 9"
+    nbformat.write(nb, other)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    done = nbformat.read(notebook, as_version=4)
+    done.cells[3].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "42"})]
+    nbformat.write(done, executed / "tiny.ipynb")
+    cache = tmp_path / "cache"
+    (cache / "stale").mkdir(parents=True)  # emptied first
+    assert book_cache.fill_cache(executed, cache, [notebook, other]) == ["other.ipynb"]
+    assert not (cache / "stale").exists()
+    merged = get_cache(str(cache)).merge_match_into_notebook(nbformat.read(notebook, 4))[1]
+    assert merged.cells[3].outputs[0]["data"]["text/plain"] == "42"

@@ -88,7 +88,11 @@ def test_book_config_points_at_the_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["repository"]["url"] == REPOSITORY_URL
     assert config["launch_buttons"]["colab_url"] and config["launch_buttons"]["binderhub_url"]
-    assert config["execute"]["execute_notebooks"] == "force"
+    # executed through jupyter-cache: `make book` empties it, `make test` fills it (Makefile)
+    assert config["execute"]["execute_notebooks"] == "cache"
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"JUPYTER_CACHE := {config['execute']['cache']}" in makefile
+    assert "book: venv\n\trm -rf $(JUPYTER_CACHE)" in makefile
 
 
 def test_sync_setup_cells(tmp_path):

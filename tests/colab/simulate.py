@@ -14,9 +14,14 @@ nbval, pytest-xdist). In a temporary folder the script
 4. runs the notebooks with nbval on the kernelspec ``tabgen-colab`` (kernel.py: the
    chapter's Python, with the stand-in ``google.colab`` imported: the Colab branch);
 5. checks that every package of requirements/colab.txt kept the base's version in every
-   layer, and that the setup cell installed tabgen_lib from the snapshot.
+   layer, and that the setup cell installed tabgen_lib from the snapshot;
+6. with ``--executed DIR``: writes each notebook that passed, with the outputs its cells
+   showed in this run (kept by capture.py, nbval's cells hold them) and its own setup
+   cell, to ``DIR``: the book build reads these instead of executing every notebook again
+   (tests/colab/book_cache.py), so ``make test`` executes each notebook once.
 
-Usage: ``python tests/colab/simulate.py [--base .venv-colab] [--keep] [NOTEBOOK ...]``.
+Usage: ``python tests/colab/simulate.py [--base .venv-colab] [--keep] [--executed DIR]
+[NOTEBOOK ...]``.
 """
 
 from __future__ import annotations
@@ -171,12 +176,64 @@ def cell_times(junit: Path) -> dict[str, tuple[float, float, int]]:
     return times
 
 
+#: Progress-bar widgets are for live notebooks: the book shows none (``make book`` runs
+#: with TQDM_DISABLE=1), so the executed copies leave them out.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def executed_copy(notebook: Path, captured: Path) -> dict:
+    """``notebook`` (as committed) with the outputs its code cells showed in the run.
+
+    ``captured`` is the run's ``<chapter>.outputs.json`` (capture.py). Every code cell
+    must have run and passed, and every cell but the setup cell (rewritten for the run)
+    must have the committed source; otherwise a ``ValueError`` says which.
+    """
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = json.loads(captured.read_text(encoding="utf-8")) if captured.is_file() else {}
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for number, cell in enumerate(code):
+        run = cells.get(str(number))
+        if run is None or not run["passed"]:
+            raise ValueError(f"{notebook.name}: code cell {number} did not run and pass")
+        setup = SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+        if not setup and run["source"] != "".join(cell["source"]):
+            raise ValueError(f"{notebook.name}: code cell {number} ran another source")
+        outputs = [o for o in run["outputs"] if WIDGET_MIME not in o.get("data", {})]
+        for output in outputs:
+            if output["output_type"] == "execute_result":
+                output["execution_count"] = number + 1
+        cell["outputs"] = outputs
+        cell["execution_count"] = number + 1
+    return nb
+
+
+def write_executed(notebooks: list[Path], run: Path, dest: Path) -> list[str]:
+    """Write :func:`executed_copy` of each notebook to ``dest``; the problems found."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.ipynb"):
+        old.unlink()  # never a stale copy from an earlier run
+    problems = []
+    for notebook in notebooks:
+        captured = run / notebook.stem / "notebook" / f"{notebook.stem}.outputs.json"
+        try:
+            nb = executed_copy(notebook, captured)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+        (dest / notebook.name).write_text(text, encoding="utf-8")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--base", type=Path, default=ROOT / ".venv-colab", help="base venv")
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (-n)")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder")
+    parser.add_argument(
+        "--executed", type=Path, help="write the executed notebooks (for the book) here"
+    )
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or sorted(ROOT.glob("notebooks/*.ipynb"))
     base_python = args.base.resolve() / "bin" / "python"
@@ -200,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         make_layer(base_python, run / notebook.stem / "env")
     write_kernelspec(run / "jupyter", base_python, wanted["torch"])
     (run / "pytest.ini").write_text("[pytest]\n")  # none of the repository's settings
+    shutil.copy(HERE / "capture.py", run / "conftest.py")  # keeps every cell's outputs
     print(f"Snapshot and {len(copies)} environments in {time.perf_counter() - start:.0f} s: {run}")
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -223,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{chapter:<32} {first:>14.0f} {total:>13.0f}  {result}")
         seen = probe(run / chapter / "env" / "bin" / "python", names)
         problems += layer_problems(chapter, base, seen, url)
+    if args.executed and not status:
+        problems += write_executed(notebooks, run, args.executed.resolve())
+        if not problems:
+            print(f"Executed notebooks (for the book) in {args.executed}")
     for problem in problems:
         print("FAILED:", problem)
     if status or problems or args.keep:
