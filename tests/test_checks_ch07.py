@@ -7,9 +7,7 @@ from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
 from tabgen_lib.metrics import exact_copy_share
 
-
-def _stub(*args):
-    raise NotImplementedError
+from ._checks_helpers import assert_keeps_random_state, stub
 
 
 def _correlation_difference(real, synthetic, columns):
@@ -24,7 +22,7 @@ def test_check_exact_copy_share_accepts_the_library_function(capsys):
 
 def test_check_exact_copy_share_rejects_wrong_answers():
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_exact_copy_share(_stub)
+        checks.check_exact_copy_share(stub)
     with pytest.raises(ExerciseCheckError, match="number of copies"):
         checks.check_exact_copy_share(lambda s, r: exact_copy_share(s, r) * len(s))
     with pytest.raises(ExerciseCheckError, match="same order"):
@@ -45,7 +43,7 @@ def test_check_correlation_difference(capsys):
     checks.check_correlation_difference(_correlation_difference)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_correlation_difference(_stub)
+        checks.check_correlation_difference(stub)
     with pytest.raises(ExerciseCheckError, match="diagonal"):
         checks.check_correlation_difference(
             lambda r, s, c: float((r[c].corr() - s[c].corr()).abs().to_numpy().mean())
@@ -58,3 +56,11 @@ def test_check_correlation_difference(capsys):
         )
     with pytest.raises(ExerciseCheckError, match="should be"):
         checks.check_correlation_difference(lambda r, s, c: 0.0)
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_exact_copy_share(exact_copy_share)
+        checks.check_correlation_difference(_correlation_difference)
+
+    assert_keeps_random_state(monkeypatch, run)

@@ -8,16 +8,14 @@ from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
 from tabgen_lib.ctgan_steps import gradient_penalty, log_frequency_probabilities, pack
 
-
-def _stub(*args):
-    raise NotImplementedError
+from ._checks_helpers import assert_keeps_random_state, stub
 
 
 def test_check_log_frequency_probabilities(capsys):
     checks.check_log_frequency_probabilities(log_frequency_probabilities)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_log_frequency_probabilities(_stub)
+        checks.check_log_frequency_probabilities(stub)
     with pytest.raises(ExerciseCheckError, match="raw shares"):
         checks.check_log_frequency_probabilities(lambda c: c / c.sum())
     with pytest.raises(ExerciseCheckError, match="Add 1"):
@@ -39,7 +37,7 @@ def test_check_pack(capsys):
     checks.check_pack(pack)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_pack(_stub)
+        checks.check_pack(stub)
     with pytest.raises(ExerciseCheckError, match="torch tensor"):
         checks.check_pack(lambda x, pac: x.numpy())
     with pytest.raises(ExerciseCheckError, match="shape"):
@@ -108,7 +106,7 @@ def test_check_gradient_penalty(capsys):
     assert capsys.readouterr().out.startswith("Correct!")
     checks.check_gradient_penalty(_variant())
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_gradient_penalty(_stub)
+        checks.check_gradient_penalty(stub)
     with pytest.raises(ExerciseCheckError, match="whole pack"):
         checks.check_gradient_penalty(_per_row_norm)
     with pytest.raises(ExerciseCheckError, match="lambda = 10"):
@@ -138,3 +136,32 @@ def test_check_gradient_penalty_leaves_the_global_random_state_alone(capsys):
     state = torch.get_rng_state()
     checks.check_gradient_penalty(gradient_penalty)
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_log_frequency_probabilities(log_frequency_probabilities)
+        checks.check_pack(pack)
+        checks.check_gradient_penalty(gradient_penalty)  # seeds the student's draws
+
+    assert_keeps_random_state(monkeypatch, run)
+
+
+def test_check_gradient_penalty_is_repeatable():
+    """The interpolation test seeds the student's draws: a penalty too far from 10/3 for
+    most seeds fails with the same number every time."""
+
+    def biased(critic, real, fake, pac):
+        n, d = real.shape
+        rho = torch.rand(n // pac, 1, 1).expand(n // pac, pac, d).reshape(n, d) ** 3
+        mixed = (rho * real + (1 - rho) * fake).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+        return 10 * ((grad.reshape(n // pac, pac * d).norm(dim=1) - 1) ** 2).mean()
+
+    messages = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        with pytest.raises(ExerciseCheckError, match="near 10/3") as failure:
+            checks.check_gradient_penalty(biased)
+        messages.append(str(failure.value))
+    assert messages[0] == messages[1]

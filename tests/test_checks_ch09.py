@@ -5,9 +5,7 @@ import pytest
 from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
 
-
-def _stub(*args):
-    raise NotImplementedError
+from ._checks_helpers import assert_keeps_random_state, stub
 
 
 def efficacy_ratio(auc_synthetic, auc_real):
@@ -32,7 +30,7 @@ def test_check_efficacy_ratio(capsys):
     checks.check_efficacy_ratio(efficacy_ratio)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_efficacy_ratio(_stub)
+        checks.check_efficacy_ratio(stub)
     with pytest.raises(ExerciseCheckError, match="other way round"):
         checks.check_efficacy_ratio(lambda s, r: r / s)
     with pytest.raises(ExerciseCheckError, match="difference"):
@@ -57,7 +55,7 @@ def test_check_smallest_good_latent(capsys):
     checks.check_smallest_good_latent(smallest_good_latent)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_smallest_good_latent(_stub)
+        checks.check_smallest_good_latent(stub)
     with pytest.raises(ExerciseCheckError, match="best size"):
         checks.check_smallest_good_latent(lambda s, t: max(s, key=s.get))
     with pytest.raises(ExerciseCheckError, match="smallest size overall"):
@@ -80,3 +78,11 @@ def test_validation_left_unfinished_is_reported():
 
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
         checks.check_efficacy_ratio(half_done)
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_efficacy_ratio(efficacy_ratio)
+        checks.check_smallest_good_latent(smallest_good_latent)
+
+    assert_keeps_random_state(monkeypatch, run)

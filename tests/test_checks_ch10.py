@@ -6,9 +6,7 @@ import pytest
 from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
 
-
-def _stub(*args):
-    raise NotImplementedError
+from ._checks_helpers import assert_keeps_random_state, stub
 
 
 def _label_share(table, column, label):
@@ -24,7 +22,7 @@ def test_check_label_share(capsys):
     checks.check_label_share(_label_share)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_label_share(_stub)
+        checks.check_label_share(stub)
     with pytest.raises(ExerciseCheckError, match="number of rows"):
         checks.check_label_share(lambda t, c, lab: int((t[c] == lab).sum()))
     with pytest.raises(ExerciseCheckError, match="do NOT have"):
@@ -46,7 +44,7 @@ def test_check_balancing_plan(capsys):
     assert capsys.readouterr().out.startswith("Correct!")
     checks.check_balancing_plan(lambda counts: pd.Series(_balancing_plan(counts)))
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_balancing_plan(_stub)
+        checks.check_balancing_plan(stub)
     with pytest.raises(ExerciseCheckError, match="return a dict"):
         checks.check_balancing_plan(lambda counts: list(_balancing_plan(counts).values()))
     with pytest.raises(ExerciseCheckError, match="one entry per class"):
@@ -68,3 +66,11 @@ def test_check_balancing_plan(capsys):
         checks.check_balancing_plan(lambda counts: {k: 0 for k in counts})
     with pytest.raises(ExerciseCheckError, match="should be a number"):
         checks.check_balancing_plan(lambda counts: {k: "many" for k in counts})
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_label_share(_label_share)
+        checks.check_balancing_plan(_balancing_plan)
+
+    assert_keeps_random_state(monkeypatch, run)

@@ -7,10 +7,9 @@ import torch
 
 from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
+from tabgen_lib.checks.ch11_legacy_gan_code import _SIDE_EFFECTS
 
-
-def _stub(*args):
-    raise NotImplementedError
+from ._checks_helpers import assert_keeps_random_state, stub
 
 
 def _resume(path, model, optimizer):
@@ -25,7 +24,7 @@ def test_check_load_weights():
     checks.check_load_weights(lambda p: torch.load(p, map_location="cpu", weights_only=True))
     with pytest.raises(ExerciseCheckError, match="ran code stored in it"):
         checks.check_load_weights(lambda p: torch.load(p, weights_only=False))
-    assert not checks._SIDE_EFFECTS  # the check cleans up after a failure
+    assert not _SIDE_EFFECTS  # the check cleans up after a failure
 
     def unpickle(path):
         with open(path, "rb") as fh:
@@ -40,7 +39,7 @@ def test_check_load_weights():
             lambda p: {k: v + 1 for k, v in torch.load(p, weights_only=True).items()}
         )
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_load_weights(_stub)
+        checks.check_load_weights(stub)
 
 
 def test_check_load_weights_reports_stub_only_in_trap_call():
@@ -105,4 +104,12 @@ def test_check_resume_finds_what_is_missing(skip, message):
 
 def test_check_resume_stub():
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
-        checks.check_resume(_stub)
+        checks.check_resume(stub)
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_load_weights(lambda p: torch.load(p, map_location="cpu", weights_only=True))
+        checks.check_resume(_resume)  # seeds its runs; the student's answer sets the state
+
+    assert_keeps_random_state(monkeypatch, run)
