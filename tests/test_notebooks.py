@@ -35,6 +35,23 @@ def test_toc_lists_exactly_the_notebooks_in_course_order():
         assert (ROOT / f"{entry}.md").is_file() or (ROOT / f"{entry}.ipynb").is_file(), entry
 
 
+def test_numbered_chapters_keep_their_notebook_numbers():
+    # Numbered parts count on across parts (use_multitoc_numbering); unnumbered parts such as
+    # "Before you start" with the primer (00) take no number, so chapter N is notebook NN.
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    number, numbered = 0, {}
+    for part in toc["parts"]:
+        for entry in part["chapters"]:
+            if part.get("numbered"):
+                number += 1
+                numbered[entry["file"]] = number
+    notebooks = {f: n for f, n in numbered.items() if f.startswith("notebooks/")}
+    assert notebooks, "the course's chapters are numbered"
+    for entry, n in notebooks.items():
+        assert int(entry.removeprefix("notebooks/")[:2]) == n, f"{entry} would be chapter {n}"
+    assert "notebooks/00_pytorch_primer" not in numbered, "the primer comes before chapter 1"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_committed_without_outputs(path):
     for cell in _load(path)["cells"]:

@@ -30,6 +30,7 @@ tabgen_lib.checks.ExerciseCheckError: For this input the MSE should be 4.0000, .
 """
 
 from ._core import ExerciseCheckError
+from .ch00_pytorch_primer import check_broadcast_shape, check_gradient_descent, check_train_step
 from .ch01_gans import check_gan_training_step, check_mlp_parameter_count
 from .ch02_minimax_game import check_optimal_discriminator, check_value_function
 from .ch03_backpropagation import check_bce_logits_grad, check_linear_relu_backward
@@ -47,6 +48,9 @@ from .ch10_conditional_gan import check_balancing_plan, check_label_share
 from .ch11_legacy_gan_code import check_load_weights, check_resume
 
 __all__ = [
+    "check_broadcast_shape",
+    "check_gradient_descent",
+    "check_train_step",
     "ExerciseCheckError",
     "check_mse",
     "check_least_squares",
