@@ -11,6 +11,10 @@ One module per concern:
 - :mod:`tabgen_lib.transforms` -- a reversible table <-> numbers transformer
 - :mod:`tabgen_lib.aegan` -- the autoencoder + (conditional) GAN synthesizer, :class:`AEGAN`
 - :mod:`tabgen_lib.metrics` -- accuracy; detection, efficacy and privacy of synthetic tables
+- :mod:`tabgen_lib.privacy` -- attacks on synthetic tables: membership (distance, density,
+  shadow models) and attribute inference
+- :mod:`tabgen_lib.dp` -- DP-SGD from scratch (checked against Opacus) and its accountant
+- :mod:`tabgen_lib.validation` -- the one policy for input checks and randomness
 - :mod:`tabgen_lib.checkpoints` -- safe save / exact resume of training states
 - :mod:`tabgen_lib.bench` -- the benchmark command (``python -m tabgen_lib.bench``)
 - :mod:`tabgen_lib.checks` -- exercise checks

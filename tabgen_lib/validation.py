@@ -168,8 +168,11 @@ def as_1d_array(values, name: str) -> np.ndarray:
 # ---------------------------------------------------------------------------- tables
 
 
-def check_discrete_columns(discrete_columns, columns) -> list:
+def check_discrete_columns(discrete_columns, columns, *, name: str = "discrete_columns") -> list:
     """``discrete_columns`` as a list, every name one of ``columns``.
+
+    ``name`` is the argument's name in the messages (any list of column names can be
+    checked: ``name="quasi_identifiers"``).
 
     Examples
     --------
@@ -182,12 +185,12 @@ def check_discrete_columns(discrete_columns, columns) -> list:
     """
     if isinstance(discrete_columns, str):
         raise TypeError(
-            "discrete_columns must be a list of column names, not a single string: "
+            f"{name} must be a list of column names, not a single string: "
             f"write [{discrete_columns!r}]."
         )
     if not isinstance(discrete_columns, Iterable):
         raise TypeError(
-            "discrete_columns must be a list of column names, e.g. ['sex', 'smoker'], "
+            f"{name} must be a list of column names, e.g. ['sex', 'smoker'], "
             f"got {type(discrete_columns).__name__}."
         )
     discrete = list(discrete_columns)
@@ -195,7 +198,7 @@ def check_discrete_columns(discrete_columns, columns) -> list:
     unknown = [c for c in discrete if c not in columns]
     if unknown:
         raise ValueError(
-            f"discrete_columns names columns that are not in the table: {unknown}. "
+            f"{name} names columns that are not in the table: {unknown}. "
             f"The table's columns are {columns}."
         )
     return discrete
