@@ -1,35 +1,47 @@
 """A generative adversarial network in one dimension, and the theory to check it against.
 
-In one dimension every density can be drawn and integrated on a grid, so the results of
-GAN theory -- the optimal discriminator, the value of the game at the optimum, the
-Jensen-Shannon divergence -- can be computed exactly and compared with what a trained
-network does.
-
-- :class:`GaussianMixture1D` -- a target distribution with a known density
 - :class:`GAN1D` -- a small GAN (two :func:`~tabgen_lib.models.mlp`), ``fit`` then ``sample``
 - :func:`discriminator_loss`, :func:`generator_loss` -- the two players' losses from logits
-- :func:`value_function` -- the game's value :math:`V(D, G)` from the discriminator's outputs
-- :func:`optimal_discriminator`, :func:`jensen_shannon`, :func:`kde_density` -- the theory
+
+The theory it is checked against lives in :mod:`tabgen_lib.gan1d_theory` and is importable
+from here too: :class:`GaussianMixture1D` (a target with a known density),
+:func:`value_function`, :func:`optimal_discriminator`, :func:`jensen_shannon`,
+:func:`kde_density`.
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 
 import numpy as np
 import torch
-from scipy.integrate import trapezoid
-from scipy.stats import gaussian_kde
+from sklearn.base import BaseEstimator
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from .gan1d_theory import (
+    GaussianMixture1D,
+    jensen_shannon,
+    kde_density,
+    optimal_discriminator,
+    value_function,
+)
 from .models import mlp
 from .runtime import get_device
-from .validation import as_1d_array
-from .validation import positive_float as _positive_float
-from .validation import positive_int as _positive_int
+from .validation import (
+    as_1d_array,
+    check_fitted,
+    check_float,
+    check_int,
+    check_random_state,
+    forked_torch_rng,
+    positive_float,
+    positive_int,
+    torch_generator,
+)
 
 __all__ = [
     "GAN1D",
@@ -48,14 +60,6 @@ GENERATOR_LOSSES = ("non_saturating", "saturating")
 # ------------------------------------------------------------------------------ helpers
 
 
-def _rng(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, int | np.integer):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an integer seed or a numpy Generator, got {rng!r}.")
-
-
 @contextmanager
 def _few_threads(device: torch.device):
     """Run tiny networks on one CPU thread: on a busy machine that is several times faster
@@ -69,208 +73,6 @@ def _few_threads(device: torch.device):
         yield
     finally:
         torch.set_num_threads(before)
-
-
-# ------------------------------------------------------------------------------ target
-
-
-class GaussianMixture1D:
-    """A mixture of normal distributions on the real line: samples and exact density.
-
-    Parameters
-    ----------
-    means, stds : sequence of float
-        Centre and standard deviation (> 0) of each component.
-    weights : sequence of float, optional
-        Mixing weights (non-negative, normalised to sum to 1); equal by default.
-
-    Examples
-    --------
-    >>> target = GaussianMixture1D(means=[-2, 2], stds=[0.5, 0.5])
-    >>> x = target.sample(1000, rng=0)
-    >>> x.shape, bool(abs(x.mean()) < 0.3)
-    ((1000,), True)
-    >>> round(float(target.pdf(0.0)), 6)  # both components are 4 sd away
-    0.000268
-    """
-
-    def __init__(self, means=(-2.0, 2.0), stds=(0.5, 0.5), weights=None):
-        self.means = as_1d_array(means, "means")
-        self.stds = as_1d_array(stds, "stds")
-        if len(self.stds) != len(self.means):
-            raise ValueError(
-                f"means has {len(self.means)} values but stds has {len(self.stds)}: "
-                "give one standard deviation per component."
-            )
-        if (self.stds <= 0).any():
-            raise ValueError(f"Every standard deviation must be positive, got {self.stds}.")
-        if weights is None:
-            weights = np.full(len(self.means), 1.0 / len(self.means))
-        weights = as_1d_array(weights, "weights")
-        if len(weights) != len(self.means):
-            raise ValueError(f"weights has {len(weights)} values, means has {len(self.means)}.")
-        if (weights < 0).any() or weights.sum() <= 0:
-            raise ValueError("weights must be non-negative and not all zero.")
-        self.weights = weights / weights.sum()
-
-    def __repr__(self) -> str:
-        return (
-            f"GaussianMixture1D(means={self.means.tolist()}, stds={self.stds.tolist()}, "
-            f"weights={np.round(self.weights, 4).tolist()})"
-        )
-
-    @property
-    def mean(self) -> float:
-        """The mixture's mean."""
-        return float(np.sum(self.weights * self.means))
-
-    @property
-    def std(self) -> float:
-        """The mixture's standard deviation (within- plus between-component spread)."""
-        second = np.sum(self.weights * (self.stds**2 + self.means**2))
-        return float(np.sqrt(second - self.mean**2))
-
-    def sample(self, n: int, rng=None) -> np.ndarray:
-        """Draw ``n`` values; ``rng`` is a seed or a ``numpy.random.Generator``."""
-        n = _positive_int(n, "n")
-        rng = _rng(rng)
-        component = rng.choice(len(self.means), size=n, p=self.weights)
-        return rng.normal(self.means[component], self.stds[component])
-
-    def pdf(self, x) -> np.ndarray:
-        """The density at each point of ``x`` (same shape as ``x``)."""
-        x = np.asarray(as_1d_array(x, "x")).reshape(np.shape(x))
-        z = (x[..., None] - self.means) / self.stds
-        comp = np.exp(-0.5 * z**2) / (self.stds * np.sqrt(2 * np.pi))
-        return np.sum(self.weights * comp, axis=-1)
-
-    def component_shares(self, samples) -> np.ndarray:
-        """Share of ``samples`` nearest to each component's mean (a mode-coverage measure).
-
-        A sample counts for the component whose mean is closest in units of that
-        component's standard deviation.
-        """
-        samples = as_1d_array(samples, "samples")
-        dist = np.abs(samples[:, None] - self.means) / self.stds
-        counts = np.bincount(dist.argmin(axis=1), minlength=len(self.means))
-        return counts / len(samples)
-
-
-# ------------------------------------------------------------------------------ theory
-
-
-def value_function(d_real, d_fake, *, eps: float = 1e-7) -> float:
-    """Monte Carlo estimate of :math:`V(D, G) = E[\\log D(x)] + E[\\log(1 - D(G(z)))]`.
-
-    Parameters
-    ----------
-    d_real : array-like
-        The discriminator's probabilities :math:`D(x)` on real samples.
-    d_fake : array-like
-        Its probabilities :math:`D(G(z))` on generated samples.
-    eps : float
-        Probabilities are clipped to ``[eps, 1 - eps]`` so that ``log`` stays finite.
-
-    Examples
-    --------
-    >>> round(value_function([0.5, 0.5], [0.5]), 4)  # a discriminator that guesses
-    -1.3863
-    """
-    d_real, d_fake = as_1d_array(d_real, "d_real"), as_1d_array(d_fake, "d_fake")
-    for name, arr in (("d_real", d_real), ("d_fake", d_fake)):
-        if (arr < 0).any() or (arr > 1).any():
-            raise ValueError(
-                f"{name} must hold probabilities in [0, 1]; apply a sigmoid to logits first."
-            )
-    d_real = np.clip(d_real, eps, 1 - eps)
-    d_fake = np.clip(d_fake, eps, 1 - eps)
-    return float(np.mean(np.log(d_real)) + np.mean(np.log1p(-d_fake)))
-
-
-def optimal_discriminator(p_data, p_g) -> np.ndarray:
-    """The best discriminator for a fixed generator: :math:`p_{data} / (p_{data} + p_g)`.
-
-    ``p_data`` and ``p_g`` are the two densities evaluated at the same points. Where
-    both are zero no sample ever lands, the value does not matter, and 1/2 is returned.
-
-    Examples
-    --------
-    >>> optimal_discriminator([1.0, 0.3, 0.0, 0.0], [1.0, 0.1, 2.0, 0.0]).round(4).tolist()
-    [0.5, 0.75, 0.0, 0.5]
-    """
-    p, q = as_1d_array(p_data, "p_data"), as_1d_array(p_g, "p_g")
-    if p.shape != q.shape:
-        raise ValueError(f"p_data has {p.size} values but p_g has {q.size}: they must match.")
-    if (p < 0).any() or (q < 0).any():
-        raise ValueError("Densities cannot be negative.")
-    total = p + q
-    return np.divide(p, total, out=np.full_like(p, 0.5), where=total > 0)
-
-
-def jensen_shannon(p, q, x_grid) -> float:
-    """Jensen-Shannon divergence (natural log) of two densities given on a grid.
-
-    :math:`JSD(p\\|q) = \\tfrac12 KL(p\\|m) + \\tfrac12 KL(q\\|m)` with
-    :math:`m = (p + q)/2`, integrated with the trapezoid rule. Each density is first
-    rescaled to integrate to 1 on the grid, so the result lies in :math:`[0, \\log 2]`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.linspace(-10, 10, 2001)
-    >>> p = np.exp(-0.5 * x**2)
-    >>> jensen_shannon(p, p, x)
-    0.0
-    >>> q = np.exp(-0.5 * (x - 8) ** 2)  # barely overlapping: close to log 2
-    >>> round(jensen_shannon(p, q, x), 3)
-    0.693
-    """
-    x = as_1d_array(x_grid, "x_grid")
-    p, q = as_1d_array(p, "p"), as_1d_array(q, "q")
-    if not (p.size == q.size == x.size):
-        raise ValueError(
-            f"p, q and x_grid must have the same length, got {p.size}, {q.size}, {x.size}."
-        )
-    if x.size < 2 or not (np.diff(x) > 0).all():
-        raise ValueError("x_grid must be increasing and have at least two points.")
-    if (p < 0).any() or (q < 0).any():
-        raise ValueError("Densities cannot be negative.")
-    p_mass, q_mass = trapezoid(p, x), trapezoid(q, x)
-    if p_mass <= 0 or q_mass <= 0:
-        raise ValueError("Each density must be positive somewhere on the grid.")
-    p, q = p / p_mass, q / q_mass
-    m = 0.5 * (p + q)
-
-    def kl_to_m(a):
-        ratio = np.divide(a, m, out=np.ones_like(a), where=a > 0)
-        return trapezoid(a * np.log(ratio), x)
-
-    jsd = 0.5 * kl_to_m(p) + 0.5 * kl_to_m(q)
-    return float(np.clip(jsd, 0.0, np.log(2)))
-
-
-def kde_density(samples, x_grid, *, bandwidth: float | str | None = None) -> np.ndarray:
-    """Estimate a density from samples with a Gaussian kernel and evaluate it on a grid.
-
-    A thin wrapper around :class:`scipy.stats.gaussian_kde` (``bandwidth`` is its
-    ``bw_method``: ``None`` for Scott's rule, a number for a fixed factor).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> samples = np.random.default_rng(0).normal(size=5000)
-    >>> density = kde_density(samples, [0.0])
-    >>> bool(abs(density[0] - 1 / np.sqrt(2 * np.pi)) < 0.05)
-    True
-    """
-    samples = as_1d_array(samples, "samples")
-    x = as_1d_array(x_grid, "x_grid")
-    if samples.size < 2 or np.ptp(samples) == 0:
-        raise ValueError(
-            "kde_density needs at least two different samples (all samples are equal: "
-            "the generator has collapsed to a point, and a density cannot be estimated)."
-        )
-    return gaussian_kde(samples, bw_method=bandwidth)(x)
 
 
 # ------------------------------------------------------------------------------ losses
@@ -311,6 +113,8 @@ def generator_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> t
     >>> round(float(generator_loss(logits, "non_saturating")), 4)
     5.0067
     """
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be one of {GENERATOR_LOSSES} (a str), got {kind!r}.")
     if kind == "non_saturating":
         return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     if kind == "saturating":
@@ -321,7 +125,7 @@ def generator_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> t
 # ------------------------------------------------------------------------------ the GAN
 
 
-class GAN1D:
+class GAN1D(BaseEstimator):
     """A small GAN for one-dimensional data, in scikit-learn style: set up, ``fit``, ``sample``.
 
     The generator maps ``noise_dim`` standard-normal numbers to one value; the
@@ -348,16 +152,23 @@ class GAN1D:
         Hidden activation, a key of :data:`tabgen_lib.models.ACTIVATIONS`.
     betas : (float, float)
         Adam's moment coefficients; ``(0.5, 0.999)`` is the usual choice for GANs.
-    seed : int, optional
-        Makes ``fit`` reproducible (initial weights, noise and data batches) without
-        touching the global random state. ``None`` draws a seed from PyTorch's global
-        generator, so :func:`~tabgen_lib.runtime.set_seed` governs it.
+    random_state : int, optional
+        Seed of everything random in ``fit`` and ``sample``: the initial weights, the noise
+        and the data batches, drawn from generators the model owns, so the caller's global
+        random state is left alone. The same ``random_state`` gives the same model and the
+        same samples; ``None`` draws a fresh seed at every ``fit``.
     device : optional
         Where to train; defaults to :func:`~tabgen_lib.runtime.get_device`.
+    seed : int, optional
+        Deprecated: the old name of ``random_state``; it still works, with a
+        ``FutureWarning``.
 
     Attributes (after ``fit``)
     --------------------------
     generator_, discriminator_ : torch.nn.Module
+    g_optimizer_, d_optimizer_ : torch.optim.Adam
+    device_ : torch.device
+        Where the networks live.
     history_ : dict of lists
         Per step: ``"d_loss"``, ``"g_loss"``, ``"value"`` (the minibatch estimate of
         :math:`V(D, G)` on the discriminator's last batch, i.e. ``-d_loss``), ``"d_real"``
@@ -369,7 +180,8 @@ class GAN1D:
     Examples
     --------
     >>> target = GaussianMixture1D(means=[0.0], stds=[1.0])
-    >>> gan = GAN1D(hidden=(16,), seed=0, device="cpu").fit(target, steps=50, progress=False)
+    >>> gan = GAN1D(hidden=(16,), random_state=0, device="cpu")
+    >>> gan = gan.fit(target, steps=50, progress=False)
     >>> gan.sample(5).shape, len(gan.history_["value"])
     ((5,), 50)
     """
@@ -385,8 +197,9 @@ class GAN1D:
         d_steps: int = 1,
         activation: str = "leaky_relu",
         betas: tuple[float, float] = (0.5, 0.999),
-        seed: int | None = None,
+        random_state: int | None = None,
         device=None,
+        seed="deprecated",
     ):
         self.noise_dim = noise_dim
         self.hidden = hidden
@@ -397,66 +210,83 @@ class GAN1D:
         self.d_steps = d_steps
         self.activation = activation
         self.betas = betas
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
-
-    def __repr__(self) -> str:
-        return (
-            f"GAN1D(noise_dim={self.noise_dim}, hidden={tuple(self.hidden)}, lr={self.lr}, "
-            f"d_lr={self.d_lr}, loss={self.loss!r}, batch_size={self.batch_size}, "
-            f"d_steps={self.d_steps}, seed={self.seed})"
-        )
+        self.seed = seed
 
     # -- setup -------------------------------------------------------------------------
 
+    def _seed(self) -> int:
+        """The seed of this fit: ``random_state``, or the deprecated ``seed``."""
+        if isinstance(self.seed, str) and self.seed == "deprecated":
+            return check_random_state(self.random_state)
+        warnings.warn(
+            "GAN1D(seed=...) is deprecated: write GAN1D(random_state=...) instead (same meaning).",
+            FutureWarning,
+            stacklevel=4,  # the line that called fit
+        )
+        if self.random_state is not None:
+            raise ValueError("Give random_state only (seed is its old name), not both.")
+        return check_random_state(self.seed)
+
     def _validate(self):
-        _positive_int(self.noise_dim, "noise_dim")
-        _positive_int(self.batch_size, "batch_size")
-        _positive_int(self.d_steps, "d_steps")
-        _positive_float(self.lr, "lr")
+        positive_int(self.noise_dim, "noise_dim")
+        positive_int(self.batch_size, "batch_size")
+        positive_int(self.d_steps, "d_steps")
+        positive_float(self.lr, "lr")
         if self.d_lr is not None:
-            _positive_float(self.d_lr, "d_lr")
+            positive_float(self.d_lr, "d_lr")
+        if isinstance(self.hidden, str) or not isinstance(self.hidden, Sequence):
+            raise TypeError(
+                f"hidden must be a list of layer widths, e.g. (32, 32), got {self.hidden!r}."
+            )
+        for i, width in enumerate(self.hidden):
+            positive_int(width, f"hidden[{i}]")
+        if not isinstance(self.loss, str):
+            raise TypeError(f"loss must be one of {GENERATOR_LOSSES} (a str), got {self.loss!r}.")
         if self.loss not in GENERATOR_LOSSES:
             raise ValueError(f"Unknown loss {self.loss!r}; choose from {GENERATOR_LOSSES}.")
-        if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+        if (
+            isinstance(self.betas, str)
+            or not isinstance(self.betas, Sequence)
+            or len(self.betas) != 2
         ):
-            raise ValueError(f"seed must be a non-negative integer or None, got {self.seed!r}.")
+            raise TypeError(f"betas must be two numbers, e.g. (0.5, 0.999), got {self.betas!r}.")
+        for i, beta in enumerate(self.betas):
+            check_float(beta, f"betas[{i}]", min_value=0, max_value=1, include_max=False)
 
     def _build(self):
         self._validate()
-        seed = self.seed if self.seed is not None else int(torch.randint(0, 2**31 - 1, ()))
-        self._device = get_device() if self.device is None else torch.device(self.device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.generator_ = mlp(self.noise_dim, self.hidden, 1, activation=self.activation).to(
-                self._device
-            )
-            self.discriminator_ = mlp(1, self.hidden, 1, activation=self.activation).to(
-                self._device
-            )
-        self._noise_gen = torch.Generator().manual_seed(seed)
-        # snapshots draw their own noise, so recording them leaves training unchanged
-        self._snapshot_gen = torch.Generator().manual_seed(seed + 1)
-        self._data_rng = np.random.default_rng(seed)
+        seed = self._seed()
+        self.device_ = get_device(self.device)
+        # initial weights: PyTorch's global generator, forked and seeded, then restored
+        with forked_torch_rng(seed):
+            self.generator_ = mlp(self.noise_dim, self.hidden, 1, activation=self.activation)
+            self.discriminator_ = mlp(1, self.hidden, 1, activation=self.activation)
+        self.generator_.to(self.device_)
+        self.discriminator_.to(self.device_)
+        # the model's own generators: training noise, snapshot noise, real-data batches
+        self.noise_rng_ = torch_generator(seed)
+        self.snapshot_rng_ = torch_generator(seed + 1)  # snapshots leave training unchanged
+        self.data_rng_ = np.random.default_rng(seed)
         d_lr = self.lr if self.d_lr is None else self.d_lr
         self.g_optimizer_ = torch.optim.Adam(
-            self.generator_.parameters(), lr=self.lr, betas=self.betas, foreach=True
+            self.generator_.parameters(), lr=self.lr, betas=tuple(self.betas), foreach=True
         )
         self.d_optimizer_ = torch.optim.Adam(
-            self.discriminator_.parameters(), lr=d_lr, betas=self.betas, foreach=True
+            self.discriminator_.parameters(), lr=d_lr, betas=tuple(self.betas), foreach=True
         )
 
     def _noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        generator = self._noise_gen if generator is None else generator
-        return torch.randn(n, self.noise_dim, generator=generator).to(self._device)
+        generator = self.noise_rng_ if generator is None else generator
+        return torch.randn(n, self.noise_dim, generator=generator).to(self.device_)
 
     def _real_batch(self, target) -> torch.Tensor:
         if isinstance(target, np.ndarray):
-            batch = target[self._data_rng.integers(0, len(target), size=self.batch_size)]
+            batch = target[self.data_rng_.integers(0, len(target), size=self.batch_size)]
         else:
-            batch = target.sample(self.batch_size, rng=self._data_rng)
-        return torch.as_tensor(batch, dtype=torch.float32).reshape(-1, 1).to(self._device)
+            batch = target.sample(self.batch_size, rng=self.data_rng_)
+        return torch.as_tensor(batch, dtype=torch.float32).reshape(-1, 1).to(self.device_)
 
     @staticmethod
     def _check_target(target):
@@ -471,10 +301,6 @@ class GAN1D:
         if data.size < 2:
             raise ValueError("target needs at least two real values.")
         return data
-
-    def _check_fitted(self):
-        if not hasattr(self, "generator_"):
-            raise RuntimeError("This GAN1D is not fitted yet: call fit(target) first.")
 
     # -- training ----------------------------------------------------------------------
 
@@ -512,17 +338,26 @@ class GAN1D:
             After which steps to record ``n_snapshot`` generated samples in
             ``snapshots_`` (0 records the untrained generator). Snapshots draw their
             noise from a generator of their own, so they do not change the training.
+        n_snapshot : int
+            Samples per snapshot.
         progress : bool
             Show a tqdm progress bar.
+        desc : str
+            The progress bar's label.
         """
         target = self._check_target(target)
-        steps = _positive_int(steps, "steps")
-        n_snapshot = _positive_int(n_snapshot, "n_snapshot")
-        snapshot_steps = sorted({int(s) for s in snapshot_steps})
-        if any(s < 0 or s > steps for s in snapshot_steps):
-            raise ValueError(f"snapshot_steps must lie between 0 and steps={steps}.")
+        steps = positive_int(steps, "steps")
+        n_snapshot = positive_int(n_snapshot, "n_snapshot")
+        if isinstance(snapshot_steps, str) or not isinstance(snapshot_steps, Sequence):
+            raise TypeError(f"snapshot_steps must be a list of steps, got {snapshot_steps!r}.")
+        snapshot_steps = sorted(
+            {
+                check_int(s, "each of snapshot_steps", min_value=0, max_value=steps)
+                for s in snapshot_steps
+            }
+        )
         self._build()
-        with _few_threads(self._device):
+        with _few_threads(self.device_):
             self._train(target, steps, snapshot_steps, n_snapshot, progress, desc)
         return self
 
@@ -530,7 +365,7 @@ class GAN1D:
         self.history_ = {k: [] for k in ("d_loss", "g_loss", "value", "d_real", "d_fake")}
         self.snapshots_ = {}
         if 0 in snapshot_steps:
-            self.snapshots_[0] = self._sample(n_snapshot, self._snapshot_gen)
+            self.snapshots_[0] = self._sample(n_snapshot, self.snapshot_rng_)
         # progress=False hides the bar; otherwise tqdm's own settings apply (TQDM_DISABLE=1)
         hide = {} if progress else {"disable": True}
         bar = tqdm(range(1, steps + 1), desc=desc, mininterval=0.5, **hide)
@@ -552,7 +387,7 @@ class GAN1D:
             h["d_real"].append(torch.sigmoid(real_logits).mean().item())
             h["d_fake"].append(torch.sigmoid(fake_logits).mean().item())
             if step in snapshot_steps:
-                self.snapshots_[step] = self._sample(n_snapshot, self._snapshot_gen)
+                self.snapshots_[step] = self._sample(n_snapshot, self.snapshot_rng_)
             if progress and step % 100 == 0:
                 bar.set_postfix(d_loss=f"{h['d_loss'][-1]:.3f}", g_loss=f"{h['g_loss'][-1]:.3f}")
 
@@ -562,11 +397,11 @@ class GAN1D:
         This is the inner maximisation of the minimax game: for a fixed generator the
         discriminator approaches :func:`optimal_discriminator`. ``history_`` is left as is.
         """
-        self._check_fitted()
+        check_fitted(self, "generator_")
         target = self._check_target(target)
-        steps = _positive_int(steps, "steps")
+        steps = positive_int(steps, "steps")
         self.discriminator_.train()
-        with _few_threads(self._device):
+        with _few_threads(self.device_):
             hide = {} if progress else {"disable": True}
             for _ in tqdm(range(steps), desc="D only", mininterval=0.5, **hide):
                 self._d_step(target)
@@ -575,9 +410,13 @@ class GAN1D:
     # -- using the trained model ---------------------------------------------------------
 
     def sample(self, n: int) -> np.ndarray:
-        """Draw ``n`` generated values (a 1-D NumPy array)."""
-        self._check_fitted()
-        return self._sample(_positive_int(n, "n"), self._noise_gen)
+        """Draw ``n`` generated values (a 1-D NumPy array).
+
+        The noise comes from the model's own generator, which continues where training
+        left it: two models fitted with the same ``random_state`` give the same samples.
+        """
+        check_fitted(self, "generator_")
+        return self._sample(positive_int(n, "n"), self.noise_rng_)
 
     def _sample(self, n: int, generator: torch.Generator) -> np.ndarray:
         self.generator_.eval()
@@ -586,11 +425,11 @@ class GAN1D:
 
     def discriminate(self, x) -> np.ndarray:
         """The discriminator's probability :math:`D(x)` that each value of ``x`` is real."""
-        self._check_fitted()
+        check_fitted(self, "discriminator_")
         x = torch.as_tensor(as_1d_array(x, "x"), dtype=torch.float32).reshape(-1, 1)
         self.discriminator_.eval()
         with torch.no_grad():
-            return torch.sigmoid(self.discriminator_(x.to(self._device))).cpu().numpy().ravel()
+            return torch.sigmoid(self.discriminator_(x.to(self.device_))).cpu().numpy().ravel()
 
     def copy(self) -> GAN1D:
         """An independent deep copy (e.g. to keep a generator from the middle of training)."""

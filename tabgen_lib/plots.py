@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .validation import as_1d_array
+from .metrics_tables import as_category_text
+from .validation import as_1d_array, check_discrete_columns, check_int, check_table
 
 __all__ = [
     "plot_losses",
@@ -53,17 +54,25 @@ def plot_losses(
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('epoch', 'loss')
     """
-    if not isinstance(history, Mapping) or not history:
-        raise TypeError("history must be a non-empty dict of name -> list of numbers.")
-    keys = list(keys) if keys is not None else [k for k in history if "loss" in k]
+    if not isinstance(history, Mapping):
+        raise TypeError(
+            f"history must be a dict of name -> list of numbers, got {type(history).__name__}."
+        )
+    if not history:
+        raise ValueError("history is empty: it needs at least one entry, e.g. {'loss': [...]}.")
+    if isinstance(keys, str):
+        raise TypeError(
+            f"keys must be a list of entry names, not a single string: write [{keys!r}]."
+        )
+    keys = list(keys) if keys is not None else [k for k in history if "loss" in str(k)]
     unknown = [k for k in keys if k not in history]
     if unknown:
         raise ValueError(f"Unknown history entries {unknown}; available: {list(history)}.")
     if not keys:
         raise ValueError(f"Nothing to plot: no entry named like a loss in {list(history)}.")
+    curves = {key: as_1d_array(history[key], f"history[{key!r}]") for key in keys}
     ax = _axes(ax)
-    for key in keys:
-        values = np.asarray(history[key], dtype=float)
+    for key, values in curves.items():
         ax.plot(np.arange(1, len(values) + 1), values, label=key)
     if logy:
         ax.set_yscale("log")
@@ -143,12 +152,15 @@ def plot_decision_boundary(
     """
     if not callable(model):
         raise TypeError("model must be callable (a torch.nn.Module or a function).")
-    X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X, dtype=float)
+    flat = as_1d_array(X, "X")
+    shape = tuple(X.shape) if isinstance(X, torch.Tensor) else np.shape(X)
+    if len(shape) != 2 or shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) for a 2-D plot, got {shape}.")
+    X = flat.reshape(shape)
     y = as_1d_array(y, "y")
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2) for a 2-D plot, got {X.shape}.")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels.")
+    resolution = check_int(resolution, "resolution", min_value=2)
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     xx, yy = np.meshgrid(
@@ -194,16 +206,22 @@ def plot_real_vs_synthetic(
 ):
     """Compare each column's distribution in real and synthetic data, side by side.
 
-    Numeric columns get overlaid density histograms; categorical ones get paired
-    bars of category frequencies (the ``max_categories`` most frequent in the real data).
+    Continuous columns get overlaid density histograms (on shared bins); discrete ones get
+    paired bars of category shares (the ``max_categories`` most frequent in the real data;
+    a missing value is a category of its own).
 
     Parameters
     ----------
     real, synthetic : pandas.DataFrame
+        The drawn columns are checked as every table of the course
+        (:func:`~tabgen_lib.validation.check_table`): continuous ones numeric and complete.
     columns : list of str, optional
         Columns to draw; default: all columns of ``real``.
     discrete_columns : list of str, optional
-        Columns to treat as categorical; default: non-numeric columns.
+        The table's discrete columns (it may name columns that are not drawn); default:
+        the drawn columns that do not hold numbers.
+    ncols, bins, max_categories : int
+        Panels per row, histogram bins, and bars per discrete column.
 
     Returns
     -------
@@ -221,25 +239,37 @@ def plot_real_vs_synthetic(
     for name, frame in (("real", real), ("synthetic", synthetic)):
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
-        if frame.empty:
-            raise ValueError(f"{name} is empty.")
+    if isinstance(columns, str):
+        raise TypeError(
+            f"columns must be a list of names, not a single string: write [{columns!r}]."
+        )
     columns = list(columns) if columns is not None else list(real.columns)
     for name, frame in (("real", real), ("synthetic", synthetic)):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"Columns {missing} are not in the {name} data.")
-    discrete = set(
-        discrete_columns
-        if discrete_columns is not None
-        else [c for c in columns if not pd.api.types.is_numeric_dtype(real[c])]
-    )
+    if discrete_columns is None:  # the columns that do not hold numbers
+        discrete = [
+            c
+            for c in columns
+            if not pd.api.types.is_numeric_dtype(real[c]) or pd.api.types.is_bool_dtype(real[c])
+        ]
+    else:  # the table may have more discrete columns than are drawn
+        discrete = [
+            c for c in check_discrete_columns(discrete_columns, real.columns) if c in columns
+        ]
+    for name, frame in (("real", real), ("synthetic", synthetic)):
+        check_table(frame[columns], discrete, name=name)
+    ncols = check_int(ncols, "ncols", min_value=1)
+    bins = check_int(bins, "bins", min_value=1)
+    max_categories = check_int(max_categories, "max_categories", min_value=1)
     ncols = max(1, min(ncols, len(columns)))
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
     for ax, col in zip(axes.ravel(), columns, strict=False):
         if col in discrete:
-            freq_r = real[col].astype(str).value_counts(normalize=True)
-            freq_s = synthetic[col].astype(str).value_counts(normalize=True)
+            freq_r = as_category_text(real[col]).value_counts(normalize=True)
+            freq_s = as_category_text(synthetic[col]).value_counts(normalize=True)
             cats = list(freq_r.index[:max_categories])
             pos = np.arange(len(cats))
             ax.bar(pos - 0.2, freq_r.reindex(cats, fill_value=0), 0.4, label="real")

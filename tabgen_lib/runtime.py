@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+from .validation import MAX_SEED, check_int
+
 __all__ = ["set_seed", "get_device"]
 
 
@@ -16,12 +18,20 @@ def set_seed(seed: int) -> np.random.Generator:
 
     Call it once, in a visible cell, before anything random happens.  It also returns
     a fresh ``numpy.random.Generator`` seeded with the same value, for code that
-    prefers explicit generators.
+    prefers explicit generators.  (The library's own models do not need it: they take a
+    ``random_state`` and leave these global generators alone.)
 
     Parameters
     ----------
     seed : int
         A non-negative integer below 2**32.
+
+    Raises
+    ------
+    TypeError
+        ``seed`` is not an integer.
+    ValueError
+        ``seed`` is negative or not below 2**32.
 
     Examples
     --------
@@ -31,11 +41,7 @@ def set_seed(seed: int) -> np.random.Generator:
     >>> bool(torch.equal(a, b))
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}.")
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}.")
-    seed = int(seed)
+    seed = check_int(seed, "seed", min_value=0, max_value=MAX_SEED)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -10,6 +10,13 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .runtime import get_device
+from .validation import (
+    as_1d_array,
+    check_int,
+    check_random_state,
+    forked_torch_rng,
+    torch_generator,
+)
 
 __all__ = ["as_tensor", "train"]
 
@@ -17,32 +24,22 @@ Metric = Callable[[torch.Tensor, torch.Tensor], float]
 
 
 def as_tensor(values, *, name: str = "data", dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Turn a NumPy array, list or tensor into a float tensor, checking it is usable.
+    """Turn a NumPy array, list or tensor into a tensor of ``dtype``, checking it is usable.
 
-    Raises ``TypeError`` for unsupported types and ``ValueError`` for empty data or
-    missing values (NaN), with the argument's ``name`` in the message.
+    Raises ``TypeError`` for anything but numbers and ``ValueError`` for empty data or
+    missing values (NaN), with the argument's ``name`` in the message (the checks of
+    :func:`tabgen_lib.validation.as_1d_array`); the shape is kept.
 
     Examples
     --------
     >>> as_tensor([[1, 2], [3, 4]]).shape
     torch.Size([2, 2])
     """
-    if isinstance(values, torch.Tensor):
-        tensor = values.to(dtype)
-    elif isinstance(values, np.ndarray | list | tuple):
-        try:
-            tensor = torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=dtype)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must hold numbers only ({err}).") from None
-    else:
-        raise TypeError(
-            f"{name} must be a torch.Tensor, NumPy array or list, got {type(values).__name__}."
-        )
-    if tensor.ndim == 0 or tensor.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it needs at least one row.")
-    if torch.isnan(tensor).any():
-        raise ValueError(f"{name} contains NaN values: remove or fill them first.")
-    return tensor
+    flat = as_1d_array(values, name)
+    shape = tuple(values.shape) if isinstance(values, torch.Tensor) else np.shape(values)
+    if len(shape) == 0:
+        raise ValueError(f"{name} is a single number: it needs at least one row.")
+    return torch.as_tensor(flat.reshape(shape), dtype=dtype)
 
 
 def _is_integer(values) -> bool:
@@ -88,6 +85,7 @@ def train(
     device: torch.device | str | None = None,
     progress: bool = True,
     desc: str = "training",
+    random_state: int | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return the history.
 
@@ -95,6 +93,11 @@ def train(
     whole data at once (``batch_size=None``, the default) or on shuffled mini-batches.
     After each epoch the model is evaluated (in ``eval`` mode, without gradients) on
     the training data and, when given, on ``(X_val, y_val)``.
+
+    Randomness (the order of the mini-batches, and anything random inside the model such
+    as dropout) comes from ``random_state``, not from PyTorch's global generator, which is
+    left as it was: the same ``random_state`` and the same starting model give the same
+    history.
 
     Parameters
     ----------
@@ -117,9 +120,15 @@ def train(
     metrics : dict, optional
         Extra per-epoch numbers, ``name -> fn(output, target)`` (e.g. accuracy).
     device : optional
-        Where to train; defaults to :func:`~tabgen_lib.runtime.get_device`.
+        Where to train (``"cpu"``, ``"cuda"``, a ``torch.device``); defaults to
+        :func:`~tabgen_lib.runtime.get_device`.
     progress : bool
         Show a tqdm progress bar with the latest losses.
+    desc : str
+        The progress bar's label.
+    random_state : int, optional
+        Seed of the mini-batch order and of the model's own randomness (dropout);
+        ``None`` draws a fresh seed, so two calls differ.
 
     Returns
     -------
@@ -147,15 +156,20 @@ def train(
         )
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable, e.g. torch.nn.MSELoss().")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}.")
+    epochs = check_int(epochs, "epochs", min_value=1)
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", min_value=1)
     if (X_val is None) != (y_val is None):
         raise ValueError("Give both X_val and y_val, or neither.")
+    if metrics is not None and not isinstance(metrics, Mapping):
+        raise TypeError("metrics must be a dict of name -> fn(output, target), e.g. {'mae': mae}.")
     metrics = dict(metrics or {})
+    not_callable = [key for key, fn in metrics.items() if not callable(fn)]
+    if not_callable:
+        raise TypeError(f"metrics {not_callable} are not functions fn(output, target).")
+    seed = check_random_state(random_state)
 
-    device = get_device() if device is None else torch.device(device)
+    device = get_device(device)
     X, y = as_tensor(X, name="X").to(device), _as_target(y, name="y").to(device)
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match.")
@@ -172,23 +186,25 @@ def train(
         history.update({"val_loss": [], **{f"val_{k}": [] for k in metrics}})
 
     n = X.shape[0]
+    shuffle = torch_generator(seed)  # the mini-batch order, drawn on the CPU
     # progress=False hides the bar; otherwise tqdm's own settings apply (TQDM_DISABLE=1)
     hide = {} if progress else {"disable": True}
     bar = tqdm(range(epochs), desc=desc, mininterval=0.5, **hide)
-    for _ in bar:
-        model.train()
-        order = torch.randperm(n, device=device) if batch_size else None
-        for start in range(0, n, batch_size or n):
-            idx = order[start : start + batch_size] if batch_size else slice(None)
-            optimizer.zero_grad()
-            loss = loss_fn(model(X[idx]), y[idx])
-            loss.backward()
-            optimizer.step()
-        for key, value in _evaluate(model, loss_fn, X, y, metrics).items():
-            history[key].append(value)
-        if has_val:
-            for key, value in _evaluate(model, loss_fn, X_val, y_val, metrics).items():
-                history[f"val_{key}"].append(value)
-        if progress:
-            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
+    with forked_torch_rng(seed, device):  # dropout & co. draw from random_state
+        for _ in bar:
+            model.train()
+            order = torch.randperm(n, generator=shuffle).to(device) if batch_size else None
+            for start in range(0, n, batch_size or n):
+                idx = order[start : start + batch_size] if batch_size else slice(None)
+                optimizer.zero_grad()
+                loss = loss_fn(model(X[idx]), y[idx])
+                loss.backward()
+                optimizer.step()
+            for key, value in _evaluate(model, loss_fn, X, y, metrics).items():
+                history[key].append(value)
+            if has_val:
+                for key, value in _evaluate(model, loss_fn, X_val, y_val, metrics).items():
+                    history[f"val_{key}"].append(value)
+            if progress:
+                bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
     return history

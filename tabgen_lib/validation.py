@@ -40,6 +40,7 @@ __all__ = [
     "check_int",
     "check_random_state",
     "check_table",
+    "check_tables",
     "forked_torch_rng",
     "positive_float",
     "positive_int",
@@ -244,6 +245,45 @@ def check_table(data, discrete_columns: Iterable = (), *, name: str = "data") ->
             "their own)."
         )
     return discrete
+
+
+def check_tables(tables: dict, discrete_columns=()) -> tuple[list[pd.DataFrame], list]:
+    """Check tables that a metric compares; return them aligned, and the discrete columns.
+
+    ``tables`` maps each argument's name to its table (``{"real": real, "synthetic":
+    synthetic}``): the names appear in the error messages.  The first table sets the
+    columns and their order; every other table must have the same columns (in any order).
+
+    Examples
+    --------
+    >>> real = pd.DataFrame({"x": [1.0, 2.0], "c": ["a", "b"]})
+    >>> fake = pd.DataFrame({"c": ["a", None], "x": [3, 4]})
+    >>> (_, aligned), discrete = check_tables({"real": real, "synthetic": fake}, ["c"])
+    >>> list(aligned.columns), discrete
+    (['x', 'c'], ['c'])
+    >>> check_tables({"real": real, "synthetic": fake[["c"]]}, ["c"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: real and synthetic must have the same columns; missing from synthetic: ['x'], ...
+    """
+    (first_name, first), *others = tables.items()
+    discrete = check_table(first, discrete_columns, name=first_name)
+    columns = list(first.columns)
+    aligned = [first]
+    for name, frame in others:
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
+        missing = [str(c) for c in columns if c not in frame.columns]
+        extra = [str(c) for c in frame.columns if c not in columns]
+        if missing or extra:
+            raise ValueError(
+                f"{first_name} and {name} must have the same columns; "
+                f"missing from {name}: {missing}, only in {name}: {extra}."
+            )
+        frame = frame[columns]
+        check_table(frame, discrete, name=name)
+        aligned.append(frame)
+    return aligned, discrete
 
 
 # ---------------------------------------------------------------------------- fitted state

@@ -46,6 +46,7 @@ def test_mixture_pdf_integrates_to_one_and_matches_samples():
 def test_mixture_sampling_is_reproducible():
     target = GaussianMixture1D()
     assert np.array_equal(target.sample(10, rng=3), target.sample(10, rng=3))
+    assert not np.array_equal(target.sample(10), target.sample(10))  # None: a fresh seed
     gen = np.random.default_rng(1)
     assert not np.array_equal(target.sample(10, rng=gen), target.sample(10, rng=gen))
 
@@ -75,6 +76,10 @@ def test_mixture_sample_bad_inputs():
         target.sample(2.0)
     with pytest.raises(TypeError, match="rng"):
         target.sample(5, rng="seed")
+    with pytest.raises(TypeError, match="rng"):
+        target.sample(5, rng=True)
+    with pytest.raises(ValueError, match="rng == -1"):
+        target.sample(5, rng=-1)
     with pytest.raises(TypeError):
         target.pdf(None)
 
@@ -91,6 +96,10 @@ def test_value_function():
         value_function([1.5], [0.5])
     with pytest.raises(ValueError, match="empty"):
         value_function([], [0.5])
+    with pytest.raises(ValueError, match="eps == 0.0"):
+        value_function([0.5], [0.5], eps=0.0)
+    with pytest.raises(TypeError, match="eps must be an instance of float"):
+        value_function([0.5], [0.5], eps="small")
 
 
 def test_optimal_discriminator():
@@ -168,6 +177,8 @@ def test_losses_from_logits():
     assert torch.allclose(logits.grad, -(1 - torch.sigmoid(logits.detach())) / 3)
     with pytest.raises(ValueError, match="Unknown generator loss"):
         generator_loss(logits, "wasserstein")
+    with pytest.raises(TypeError, match="kind must be one of"):
+        generator_loss(logits, None)
 
 
 # ------------------------------------------------------------------------ the GAN
@@ -175,7 +186,7 @@ def test_losses_from_logits():
 
 def test_gan_training_moves_pg_towards_pdata():
     target = GaussianMixture1D()
-    gan = GAN1D(noise_dim=2, hidden=(32, 32), seed=0, device="cpu")
+    gan = GAN1D(noise_dim=2, hidden=(32, 32), random_state=0, device="cpu")
     gan.fit(target, steps=600, snapshot_steps=[0, 600], n_snapshot=3000, progress=False)
     x = np.linspace(-6, 6, 1201)
     before = jensen_shannon(target.pdf(x), kde_density(gan.snapshots_[0], x), x)
@@ -189,45 +200,80 @@ def test_gan_training_moves_pg_towards_pdata():
     assert "GAN1D" in repr(gan)
 
 
-def test_gan_is_deterministic_with_a_seed_and_leaves_global_state():
+def test_gan_is_deterministic_with_a_random_state_and_leaves_global_state():
     target = GaussianMixture1D()
     torch.manual_seed(123)
     state = torch.get_rng_state()
     threads = torch.get_num_threads()
     runs = [
-        GAN1D(hidden=(8,), seed=5, device="cpu").fit(target, steps=20, progress=False)
+        GAN1D(hidden=(8,), random_state=5, device="cpu").fit(target, steps=20, progress=False)
         for _ in range(2)
     ]
     assert runs[0].history_ == runs[1].history_
     assert np.array_equal(runs[0].sample(50), runs[1].sample(50))
     assert torch.equal(torch.get_rng_state(), state), "a seeded GAN leaves torch's RNG alone"
     assert torch.get_num_threads() == threads
-    other = GAN1D(hidden=(8,), seed=6, device="cpu").fit(target, steps=20, progress=False)
+    other = GAN1D(hidden=(8,), random_state=6, device="cpu").fit(target, steps=20, progress=False)
     assert other.history_ != runs[0].history_
 
 
-def test_gan_without_seed_follows_the_global_seed():
+def test_gan_without_random_state_differs_and_leaves_global_state():
     target = GaussianMixture1D()
     histories = []
     for _ in range(2):
         torch.manual_seed(9)
+        np.random.seed(9)
+        state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
         histories.append(
             GAN1D(hidden=(8,), device="cpu").fit(target, steps=5, progress=False).history_
         )
-    assert histories[0] == histories[1]
+        assert torch.equal(torch.get_rng_state(), state)
+        assert np.array_equal(np.random.get_state()[1], np_state)
+    assert histories[0] != histories[1]  # a fresh seed each fit, whatever the global one
+
+
+def test_gan_seed_is_a_deprecated_alias_of_random_state():
+    target = GaussianMixture1D()
+    new = GAN1D(hidden=(8,), random_state=4, device="cpu").fit(target, steps=5, progress=False)
+    old = GAN1D(hidden=(8,), seed=4, device="cpu")
+    with pytest.warns(FutureWarning, match=r"GAN1D\(random_state=\.\.\.\)") as caught:
+        old.fit(target, steps=5, progress=False)
+    assert caught[0].filename == __file__  # points at the caller's line
+    assert old.history_ == new.history_
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="not both"):
+        GAN1D(seed=4, random_state=4, device="cpu").fit(target, steps=1, progress=False)
+
+
+def test_gan_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+
+    gan = GAN1D(hidden=(8,), lr=2e-3, random_state=7)
+    params = gan.get_params()
+    assert params["hidden"] == (8,) and params["random_state"] == 7 and params["lr"] == 2e-3
+    twin = clone(gan)
+    assert twin.get_params() == params and twin is not gan
+    assert repr(gan) == "GAN1D(hidden=(8,), lr=0.002, random_state=7)"
+    assert gan.set_params(d_steps=3).d_steps == 3
+    assert not hasattr(gan, "generator_")  # the constructor only stores its arguments
 
 
 def test_gan_on_an_array_of_data_and_discriminator_only_training():
     data = np.random.default_rng(0).normal(3.0, 0.5, size=500)
-    gan = GAN1D(hidden=(16,), loss="saturating", d_steps=2, seed=1, device="cpu")
+    gan = GAN1D(hidden=(16,), loss="saturating", d_steps=2, random_state=1, device="cpu")
     gan.fit(list(data), steps=30, progress=False)
     before = gan.history_["d_loss"][-1]
     copy = gan.copy()
+    grid = np.linspace(-4, 6, 21)
+    d_before = gan.discriminate(grid)
     gan.fit_discriminator(data, steps=200)
     assert len(gan.history_["d_loss"]) == 30  # fit_discriminator keeps the history
+    assert np.isfinite(before)
     # far from the data, a trained D says "fake"
     assert gan.discriminate([3.0])[0] > gan.discriminate([-3.0])[0]
-    assert copy.generator_ is not gan.generator_ and np.isfinite(before)
+    # the copy is independent: training the original's D left the copy's D as it was
+    assert not np.allclose(gan.discriminate(grid), d_before)
+    np.testing.assert_array_equal(copy.discriminate(grid), d_before)
+    assert copy.generator_ is not gan.generator_
 
 
 @pytest.mark.parametrize(
@@ -239,8 +285,9 @@ def test_gan_on_an_array_of_data_and_discriminator_only_training():
         (dict(lr=0), "lr"),
         (dict(d_lr=-1.0), "d_lr"),
         (dict(loss="minimax"), "Unknown loss"),
-        (dict(seed=-1), "seed"),
-        (dict(hidden=[0]), "hidden"),
+        (dict(random_state=-1), "random_state == -1"),
+        (dict(hidden=[0]), r"hidden\[0\] == 0"),
+        (dict(betas=(0.5, 1.0)), r"betas\[1\] == 1.0"),
     ],
 )
 def test_gan_bad_settings(kwargs, match):
@@ -248,27 +295,49 @@ def test_gan_bad_settings(kwargs, match):
         GAN1D(device="cpu", **kwargs).fit(GaussianMixture1D(), steps=1, progress=False)
 
 
-def test_gan_settings_of_the_wrong_type():
-    with pytest.raises(TypeError, match="batch_size"):
-        GAN1D(device="cpu", batch_size=1.5).fit(GaussianMixture1D(), steps=1, progress=False)
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(batch_size=1.5), "batch_size must be an instance of int"),
+        (dict(lr="fast"), "lr must be an instance of float"),
+        (dict(hidden=32), "hidden must be a list"),
+        (dict(hidden=[8.0]), r"hidden\[0\] must be an instance of int"),
+        (dict(loss=None), "loss must be one of"),
+        (dict(betas=0.5), "betas must be two numbers"),
+        (dict(random_state=1.0), "random_state must be an instance of int"),
+        (dict(device=0), "prefer must be"),
+    ],
+)
+def test_gan_settings_of_the_wrong_type(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        GAN1D(**{"device": "cpu", **kwargs}).fit(GaussianMixture1D(), steps=1, progress=False)
 
 
 def test_gan_bad_fit_arguments_and_unfitted_use():
+    from sklearn.exceptions import NotFittedError
+
     gan = GAN1D(hidden=(4,), device="cpu")
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         gan.sample(3)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         gan.fit_discriminator(GaussianMixture1D())
+    with pytest.raises(NotFittedError, match="not fitted"):
+        gan.discriminate([0.0])
     with pytest.raises(TypeError, match="sample"):
         gan.fit(42, steps=1)
     with pytest.raises(TypeError, match="sample"):
         gan.fit("data", steps=1)
     with pytest.raises(ValueError, match="two real values"):
         gan.fit([1.0], steps=1)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="steps == 0"):
         gan.fit(GaussianMixture1D(), steps=0)
-    with pytest.raises(ValueError, match="snapshot_steps"):
+    with pytest.raises(ValueError, match="each of snapshot_steps == 6, must be <= 5"):
         gan.fit(GaussianMixture1D(), steps=5, snapshot_steps=[6])
+    with pytest.raises(TypeError, match="snapshot_steps must be a list"):
+        gan.fit(GaussianMixture1D(), steps=5, snapshot_steps=5)
+    with pytest.raises(TypeError, match="each of snapshot_steps"):
+        gan.fit(GaussianMixture1D(), steps=5, snapshot_steps=[2.5])
+    assert not hasattr(gan, "generator_")  # nothing was fitted
 
 
 # ------------------------------------------------------------------------ the diagram
@@ -388,8 +457,8 @@ def test_check_optimal_discriminator():
 
 def test_snapshots_do_not_change_the_trained_model():
     target = GaussianMixture1D()
-    plain = GAN1D(hidden=(8,), seed=3, device="cpu").fit(target, steps=30, progress=False)
-    watched = GAN1D(hidden=(8,), seed=3, device="cpu").fit(
+    plain = GAN1D(hidden=(8,), random_state=3, device="cpu").fit(target, steps=30, progress=False)
+    watched = GAN1D(hidden=(8,), random_state=3, device="cpu").fit(
         target, steps=30, snapshot_steps=[0, 10, 30], n_snapshot=50, progress=False
     )
     assert sorted(watched.snapshots_) == [0, 10, 30]

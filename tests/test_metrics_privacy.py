@@ -70,13 +70,17 @@ def test_dcr_leave_one_out_excludes_self_but_keeps_duplicates(real):
     assert (loo_twin[[0, 2, 3]] > 0).all()
 
 
-def test_dcr_holdout_halves_and_determinism():
+def test_dcr_equals_a_brute_force_search():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(["a", "b"], size=200)})
-    first = distance_to_closest_record(frame.iloc[:100], frame.iloc[100:], ["c"])
-    again = distance_to_closest_record(frame.iloc[:100], frame.iloc[100:], ["c"])
-    np.testing.assert_array_equal(first, again)
-    assert (first >= 0).all()
+    query, reference = frame.iloc[:100], frame.iloc[100:]
+    got = distance_to_closest_record(query, reference, ["c"])
+    # every pair: x scaled by the reference's range, a different category counts 1
+    span = reference["x"].max() - reference["x"].min()
+    dx = (query["x"].to_numpy()[:, None] - reference["x"].to_numpy()[None, :]) / span
+    dc = query["c"].to_numpy()[:, None] != reference["c"].to_numpy()[None, :]
+    np.testing.assert_allclose(got, np.sqrt(dx**2 + dc).min(axis=1))
+    np.testing.assert_array_equal(got, distance_to_closest_record(query, reference, ["c"]))
 
 
 def test_dcr_constant_numeric_column():
@@ -99,7 +103,16 @@ def test_dcr_constant_numeric_column():
         (lambda r: distance_to_closest_record(r.iloc[:1], None, ["sex"]), ValueError, "two rows"),
         (lambda r: distance_to_closest_record(r, r.assign(z=1), ["sex"]), ValueError, "z"),
         (lambda r: distance_to_closest_record(r, "r", ["sex"]), TypeError, "reference"),
-        (lambda r: exact_copy_share(r, r.set_axis(["a", "a", "b"], axis=1)), ValueError, "dupl"),
+        (
+            lambda r: exact_copy_share(r.set_axis(["a", "a", "b"], axis=1), r),
+            ValueError,
+            "same col",
+        ),
+        (
+            lambda r: exact_copy_share(*[r.set_axis(["a", "a", "b"], axis=1)] * 2),
+            ValueError,
+            "dupl",
+        ),
     ],
 )
 def test_bad_inputs(real, call, error, match):
@@ -119,7 +132,7 @@ def test_missing_categories_are_a_category_of_their_own(real):
     )
     loo = distance_to_closest_record(with_nan, discrete_columns=["sex"])
     assert loo.shape == (4,) and np.isfinite(loo).all()
-    with pytest.raises(ValueError, match=r"numeric column.*\['bmi'\]"):
+    with pytest.raises(ValueError, match=r"synthetic has missing values in continuous column.*bmi"):
         exact_copy_share(synthetic.assign(bmi=np.nan), with_nan)
-    with pytest.raises(ValueError, match=r"numeric column.*\['bmi'\]"):
+    with pytest.raises(ValueError, match=r"query has missing values in continuous column.*bmi"):
         distance_to_closest_record(synthetic.assign(bmi=np.nan), with_nan, ["sex"])

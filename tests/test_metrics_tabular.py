@@ -73,19 +73,24 @@ def test_detection_auc_single_seed_has_zero_std():
     ("kwargs", "error", "match"),
     [
         ({"real": [1, 2]}, TypeError, "DataFrame"),
-        ({"synthetic": pd.DataFrame()}, ValueError, "empty"),
+        ({"synthetic": _table(50).iloc[:0]}, ValueError, "synthetic is empty"),
+        ({"synthetic": pd.DataFrame()}, ValueError, "same columns"),
         ({"synthetic": _table(50).drop(columns="z")}, ValueError, "same columns"),
         ({"synthetic": _table(50).assign(x=np.nan)}, ValueError, "missing values"),
         ({"discrete_columns": "colour"}, TypeError, "list of column names"),
-        ({"discrete_columns": ["colour", "shape"]}, ValueError, "not in the tables"),
+        ({"discrete_columns": ["colour", "shape"]}, ValueError, r"not in the table.*\['shape'\]"),
         ({"discrete_columns": ["colour"]}, ValueError, "'label'.*not numeric"),
         ({"model": "svm"}, ValueError, "model must be one of"),
-        ({"n_splits": 1}, ValueError, "at least 2"),
-        ({"n_splits": 2.0}, TypeError, "n_splits must be an integer"),
+        ({"model": 1}, TypeError, "model must be one of"),
+        ({"n_splits": 1}, ValueError, "n_splits == 1, must be >= 2"),
+        ({"n_splits": 2.0}, TypeError, "n_splits must be an instance of int"),
         ({"seeds": 0}, TypeError, "seeds must be a list"),
         ({"seeds": []}, ValueError, "seeds is empty"),
-        ({"seeds": [-1]}, ValueError, "each seed"),
-        ({"max_rows": 3}, ValueError, "max_rows must be at least 4"),
+        ({"seeds": [-1]}, ValueError, "each seed == -1"),
+        ({"seeds": [2**32]}, ValueError, "each seed"),
+        ({"seeds": [True]}, TypeError, "each seed"),
+        ({"max_rows": 3}, ValueError, "max_rows == 3, must be >= 4"),
+        ({"max_rows": 100.0}, TypeError, "max_rows must be an instance of int"),
         ({"synthetic": _table(3)}, ValueError, "fewer than n_splits"),
     ],
 )
@@ -147,9 +152,10 @@ def test_efficacy_is_deterministic():
         ({"real_train": _table(50).assign(label="no")}, ValueError, "exactly two classes"),
         ({"positive": "perhaps"}, ValueError, "not a class"),
         ({"models": "lr"}, TypeError, "list of model names"),
-        ({"models": ["lr", "svm"]}, ValueError, "non-empty list"),
-        ({"models": []}, ValueError, "non-empty list"),
-        ({"seed": 0.5}, TypeError, "seed must be an integer"),
+        ({"models": ["lr", "svm"]}, ValueError, "each model must be one of"),
+        ({"models": []}, ValueError, "models is empty"),
+        ({"seed": 0.5}, TypeError, "seed must be an instance of int"),
+        ({"seed": -1}, ValueError, "seed == -1"),
         ({"discrete_columns": ["label"]}, ValueError, "'colour'.*not numeric"),
     ],
 )
@@ -193,11 +199,33 @@ def test_dcr_share_ties_count_half_and_sizes_are_equalised():
     assert abs(share - 0.5) < 0.1
 
 
-def test_dcr_share_is_deterministic_and_returns_float():
-    data = _table(400, seed=12)
-    args = (data[:100], data[100:300], data[300:], DISCRETE)
-    assert isinstance(dcr_share(*args), float)
-    assert dcr_share(*args, seed=4) == dcr_share(*args, seed=4)
+def test_dcr_share_equals_a_brute_force_count():
+    rng = np.random.default_rng(12)
+    synthetic = pd.DataFrame({"x": rng.normal(size=60)})
+    train, holdout = (
+        pd.DataFrame({"x": rng.normal(size=40)}),
+        pd.DataFrame({"x": rng.normal(size=40)}),
+    )
+    both = np.r_[train["x"], holdout["x"]]
+    span = both.max() - both.min()
+
+    def nearest(reference):
+        return np.abs(synthetic["x"].to_numpy()[:, None] - reference["x"].to_numpy()).min(1) / span
+
+    want = np.mean(nearest(train) < nearest(holdout))  # no ties with continuous values
+    share = dcr_share(synthetic, train, holdout, [])
+    assert isinstance(share, float) and share == pytest.approx(want)
+    # with a larger holdout the subsample depends on the seed, and is reproducible
+    big = pd.DataFrame({"x": rng.normal(size=400)})
+    assert dcr_share(synthetic, train, big, [], seed=4) == dcr_share(
+        synthetic, train, big, [], seed=4
+    )
+
+
+def test_efficacy_needs_a_text_target_listed_as_discrete():
+    data = _table(300, seed=18)
+    with pytest.raises(ValueError, match="Column 'label' of real_train is not numeric"):
+        efficacy(data[:100], data[100:200], data[200:], "label", ["colour"], models=["lr"])
 
 
 @pytest.mark.parametrize(
@@ -207,7 +235,8 @@ def test_dcr_share_is_deterministic_and_returns_float():
         ({"holdout": _table(20).drop(columns="x")}, ValueError, "same columns"),
         ({"train": _table(20).iloc[:0]}, ValueError, "empty"),
         ({"discrete_columns": ["colour"]}, ValueError, "not numeric"),
-        ({"seed": -1}, ValueError, "seed must be at least 0"),
+        ({"seed": -1}, ValueError, "seed == -1, must be >= 0"),
+        ({"seed": "0"}, TypeError, "seed must be an instance of int"),
     ],
 )
 def test_dcr_share_rejects_bad_input(kwargs, error, match):
@@ -236,7 +265,9 @@ def test_detection_auc_treats_missing_categories_as_a_category():
     real = _table(300, seed=14)
     fake = _table(300, seed=15).assign(colour=np.nan)
     assert detection_auc(real, fake, DISCRETE, seeds=(0,))["mean"] > 0.95
-    with pytest.raises(ValueError, match=r"numeric column.*\['x'\]"):
+    with pytest.raises(
+        ValueError, match=r"synthetic has missing values in continuous col.*\['x'\]"
+    ):
         detection_auc(real, fake.assign(x=np.nan), DISCRETE, seeds=(0,))
 
 
@@ -244,7 +275,9 @@ def test_efficacy_treats_missing_categories_as_a_category():
     data = _with_missing_colour(_table(900, seed=16))
     table = efficacy(data[:300], data[300:600], data[600:], "label", DISCRETE, models=["lr", "gb"])
     assert (table["auc_real"] > 0.8).all() and np.isfinite(table["ratio"]).all()
-    with pytest.raises(ValueError, match=r"numeric column.*\['z'\]"):
+    with pytest.raises(
+        ValueError, match=r"synthetic has missing values in continuous col.*\['z'\]"
+    ):
         efficacy(data[:300], data[300:600].assign(z=np.nan), data[600:], "label", DISCRETE)
 
 
@@ -253,7 +286,9 @@ def test_dcr_share_treats_missing_categories_as_a_category():
     holdout = pd.DataFrame({"x": [0.0, 1.0], "c": ["b", "b"]})
     # the synthetic row (1.0, NaN) copies training row 2: distance 0 against 1 to the holdout
     assert dcr_share(pd.DataFrame({"x": [1.0], "c": [None]}), train, holdout, ["c"]) == 1.0
-    with pytest.raises(ValueError, match="numeric column"):
+    with pytest.raises(
+        ValueError, match=r"synthetic has missing values in continuous col.*\['x'\]"
+    ):
         dcr_share(train.assign(x=[0.0, np.nan]), train, holdout, ["c"])
 
 

@@ -113,7 +113,7 @@ def test_attribute_risk_rejects_bad_input(tables):
         attribute_inference_risk(
             members, controls.iloc[:0], members, ["age"], "smoker", TOY_DISCRETE
         )
-    with pytest.raises(ValueError, match="synthetic lacks column"):
+    with pytest.raises(ValueError, match="missing from synthetic"):
         attribute_inference_risk(
             members, controls, members.drop(columns="bmi"), ["age"], "smoker", TOY_DISCRETE
         )

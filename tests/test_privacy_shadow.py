@@ -128,13 +128,13 @@ def test_shadow_attack_rejects_bad_input(population):
         shadow_model_attack(*args, train_size=400)
     with pytest.raises(ValueError, match="test_fraction == 1"):
         shadow_model_attack(*args, test_fraction=1.0)
-    with pytest.raises(ValueError, match="targets lacks column"):
+    with pytest.raises(ValueError, match="missing from targets"):
         shadow_model_attack(copy_rows, population, targets.drop(columns="bmi"), TOY_DISCRETE)
     with pytest.raises(ValueError, match="targets is empty"):
         shadow_model_attack(copy_rows, population, targets.iloc[:0], TOY_DISCRETE)
     with pytest.raises(TypeError, match="synthetic table of fit_sample must be a pandas"):
         shadow_model_attack(lambda train, seed: train.to_numpy(), *args[1:], n_shadow=2)
-    with pytest.raises(ValueError, match="synthetic table of fit_sample lacks column"):
+    with pytest.raises(ValueError, match="missing from the synthetic table of fit_sample"):
         shadow_model_attack(
             lambda train, seed: train.drop(columns="age"), population, targets, TOY_DISCRETE,
             n_shadow=2, train_size=10,

@@ -29,10 +29,55 @@ def test_train_converges_and_records_each_epoch():
     assert abs(model.weight.item() - 0.7) < 0.01 and abs(model.bias.item() - 0.3) < 0.01
 
 
-def test_train_is_deterministic_given_the_seed():
-    _, h1 = _fit(epochs=20, batch_size=8)
-    _, h2 = _fit(epochs=20, batch_size=8)
+def test_train_is_reproducible_with_random_state():
+    _, h1 = _fit(epochs=20, batch_size=8, random_state=0)
+    _, h2 = _fit(epochs=20, batch_size=8, random_state=0)
+    _, other = _fit(epochs=20, batch_size=8, random_state=1)
     assert h1 == h2
+    assert other != h1  # another mini-batch order
+
+
+def _dropout_fit(random_state, global_seed=0):
+    set_seed(0)
+    model = nn.Sequential(nn.Linear(1, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = _line_data(16)
+    torch.manual_seed(global_seed)  # the global state must not matter
+    return train(
+        model,
+        nn.MSELoss(),
+        opt,
+        X,
+        y,
+        epochs=5,
+        batch_size=4,
+        progress=False,
+        random_state=random_state,
+    )
+
+
+def test_train_dropout_and_batches_draw_from_random_state_not_the_global_rng():
+    assert _dropout_fit(3, global_seed=0) == _dropout_fit(3, global_seed=1)
+    assert _dropout_fit(3) != _dropout_fit(4)
+    X, y = _line_data(16)
+    model = nn.Sequential(nn.Linear(1, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+    before = torch.random.get_rng_state()
+    train(
+        model,
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        X,
+        y,
+        epochs=3,
+        batch_size=4,
+        progress=False,
+        random_state=0,
+    )
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_train_without_random_state_differs_between_calls():
+    assert _dropout_fit(None) != _dropout_fit(None)
 
 
 def test_train_with_validation_metrics_and_minibatches():
@@ -68,11 +113,24 @@ def test_train_rejects_bad_inputs():
         train(model, loss, "sgd", X, y, epochs=1)
     with pytest.raises(TypeError, match="callable"):
         train(model, "mse", opt, X, y, epochs=1)
-    for bad in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match="epochs"):
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="epochs == -?[01], must be >= 1"):
             train(model, loss, opt, X, y, epochs=bad)
-    with pytest.raises(ValueError, match="batch_size"):
+    for bad in (1.5, True, "3"):
+        with pytest.raises(TypeError, match="epochs must be an instance of int"):
+            train(model, loss, opt, X, y, epochs=bad)
+    with pytest.raises(ValueError, match="batch_size == 0"):
         train(model, loss, opt, X, y, epochs=1, batch_size=0)
+    with pytest.raises(TypeError, match="batch_size"):
+        train(model, loss, opt, X, y, epochs=1, batch_size=2.5)
+    with pytest.raises(TypeError, match="metrics must be a dict"):
+        train(model, loss, opt, X, y, epochs=1, metrics=[len])
+    with pytest.raises(TypeError, match=r"metrics \['mae'\] are not functions"):
+        train(model, loss, opt, X, y, epochs=1, metrics={"mae": 1.0})
+    with pytest.raises(ValueError, match="random_state == -1"):
+        train(model, loss, opt, X, y, epochs=1, random_state=-1)
+    with pytest.raises(ValueError, match="Unknown device"):
+        train(model, loss, opt, X, y, epochs=1, device="tpu")
     with pytest.raises(ValueError, match="must match"):
         train(model, loss, opt, X, y[:5], epochs=1)
     with pytest.raises(ValueError, match="both"):
@@ -89,10 +147,19 @@ def test_as_tensor_validation():
         as_tensor([1.0, float("nan")], name="X")
     with pytest.raises(TypeError, match="numbers"):
         as_tensor(["a", "b"])
-    with pytest.raises(TypeError, match="Tensor"):
+    with pytest.raises(TypeError, match="numbers"):
         as_tensor("abc")
+    with pytest.raises(TypeError, match="numbers"):
+        as_tensor([[1, 2], [3]])  # ragged
     with pytest.raises(ValueError, match="empty"):
         as_tensor([])
+    with pytest.raises(ValueError, match="single number"):
+        as_tensor(torch.tensor(3.0))
+    x = torch.arange(6.0, requires_grad=True).reshape(2, 3)
+    got = as_tensor(x, dtype=torch.float64)
+    assert got.shape == (2, 3) and got.dtype == torch.float64 and not got.requires_grad
+    assert torch.equal(got, x.detach().double())
+    assert as_tensor(np.array([[1], [2]]), dtype=torch.long).tolist() == [[1], [2]]
 
 
 @pytest.mark.parametrize("as_type", [torch.tensor, np.array, list])

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from tabgen_lib.transforms import TabularTransformer, check_table
 
@@ -34,17 +36,21 @@ def test_round_trip_keeps_columns_dtypes_and_values():
     np.testing.assert_allclose(back["income"], table["income"], rtol=1e-4)
 
 
-def test_layout_numeric_in_minus_one_one_and_one_hot_blocks():
+def test_layout_continuous_in_minus_one_one_and_one_hot_blocks():
     table = make_table()
     tf = TabularTransformer().fit(table, DISCRETE)
     x = tf.transform(table)
-    assert x.dtype == np.float32 and x.shape == (len(table), tf.output_dim)
-    numeric = [s for s in tf.spans_ if s.kind == "numeric"]
-    assert [s.name for s in numeric] == ["age", "income", "gain"]
-    assert x[:, : len(numeric)].min() >= -1 and x[:, : len(numeric)].max() <= 1
-    for span in tf.spans_:
-        if span.kind == "categorical":
-            np.testing.assert_array_equal(x[:, span.start : span.end].sum(axis=1), 1.0)
+    assert x.dtype == np.float32 and x.shape == (len(table), tf.output_dim_)
+    assert {s.kind for s in tf.spans_} == {"continuous", "discrete"}
+    continuous = [s for s in tf.spans_ if s.kind == "continuous"]
+    assert [s.name for s in continuous] == tf.continuous_ == ["age", "income", "gain"]
+    assert x[:, : len(continuous)].min() >= -1 and x[:, : len(continuous)].max() <= 1
+    discrete = [s for s in tf.spans_ if s.kind == "discrete"]
+    assert [s.name for s in discrete] == tf.discrete_ == ["grade", "member"]
+    for span in discrete:
+        np.testing.assert_array_equal(x[:, span.start : span.end].sum(axis=1), 1.0)
+    # the old names still answer, for existing notebooks
+    assert tf.numeric_ == tf.continuous_ and tf.output_dim == tf.output_dim_
 
 
 def test_derived_column_is_rebuilt_from_its_category():
@@ -60,13 +66,13 @@ def test_inverse_of_arbitrary_numbers_stays_in_range_snapped_and_integer():
     table = make_table()
     tf = TabularTransformer().fit(table, DISCRETE)
     rng = np.random.default_rng(1)
-    fake = tf.inverse_transform(rng.normal(0, 2, size=(2000, tf.output_dim)))
+    fake = tf.inverse_transform(rng.normal(0, 2, size=(2000, tf.output_dim_)))
     assert fake["age"].between(table["age"].min(), table["age"].max()).all()
     assert set(fake["gain"]) <= set(table["gain"])  # snapped onto values seen in training
     assert fake["age"].dtype == table["age"].dtype
     assert fake["income"].between(table["income"].min(), table["income"].max()).all()
     # the spike at 0 keeps roughly its share when the scale is sampled uniformly
-    uniform = tf.inverse_transform(rng.uniform(-1, 1, size=(4000, tf.output_dim)))
+    uniform = tf.inverse_transform(rng.uniform(-1, 1, size=(4000, tf.output_dim_)))
     assert abs((uniform["gain"] == 0).mean() - (table["gain"] == 0).mean()) < 0.05
     assert set(fake["grade_num"]) <= {1, 2, 3}
     pairs = fake[["grade", "grade_num"]].drop_duplicates()
@@ -100,7 +106,9 @@ def test_state_round_trip():
         (pd.DataFrame({"a": [1, 2]}), "a", TypeError, "single string"),
         (pd.DataFrame({"a": [1, 2]}), ["b"], ValueError, "not in the table"),
         (pd.DataFrame({"a": ["x", "y"]}), [], ValueError, "not numeric"),
-        (pd.DataFrame({"a": [1.0, np.nan, 2.0]}), [], ValueError, "impute"),
+        (pd.DataFrame({"a": [1.0, np.nan, 2.0]}), [], ValueError, "missing values in continuous"),
+        (pd.DataFrame({"a": [1, 2]}), 3, TypeError, "list of column names"),
+        (pd.DataFrame({"a": [True, False]}), [], ValueError, "not numeric"),
         (pd.DataFrame({"a": [np.nan, np.nan], "b": [1, 2]}), ["a"], ValueError, "only missing"),
         (pd.DataFrame({"a": [1, 1], "b": [1, 2]}), [], ValueError, "single value"),
         (pd.DataFrame({"a": [1.0, np.inf]}), [], ValueError, "infinite"),
@@ -115,28 +123,30 @@ def test_bad_tables_give_clear_errors(frame, discrete, error, match):
 def test_transform_and_inverse_reject_bad_input():
     table = make_table()
     tf = TabularTransformer().fit(table, DISCRETE)
+    x = tf.transform(table)
     with pytest.raises(ValueError, match="lacks the columns"):
         tf.transform(table.drop(columns="age"))
     unseen = table.head(3).assign(grade="unknown")
     with pytest.raises(ValueError, match="never seen in training"):
         tf.transform(unseen)
-    with pytest.raises(ValueError, match="missing values"):
+    with pytest.raises(ValueError, match=r"Continuous columns \['age'\] hold missing values"):
         tf.transform(table.head(3).assign(age=np.nan))
     with pytest.raises(ValueError, match="columns"):
-        tf.inverse_transform(np.zeros((2, tf.output_dim + 1)))
+        tf.inverse_transform(np.zeros((2, tf.output_dim_ + 1)))
     with pytest.raises(ValueError, match="NaN or infinite"):
-        tf.inverse_transform(np.full((2, tf.output_dim), np.nan))
+        tf.inverse_transform(np.full((2, tf.output_dim_), np.nan))
     with pytest.raises(TypeError):
         tf.transform(table.to_numpy())
     with pytest.raises(ValueError, match="empty"):
         tf.transform(table.head(0))
-    with pytest.raises(RuntimeError, match="not fitted"):
-        TabularTransformer().transform(table)
-    for bad in ({"max_snap_values": -1}, {"n_quantiles": 1}):
-        with pytest.raises(ValueError):
+    for method, argument in (("transform", table), ("inverse_transform", x), ("get_state", None)):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(TabularTransformer(), method)(*([] if argument is None else [argument]))
+    for bad, match in (({"max_snap_values": -1}, "max_snap_values"), ({"n_quantiles": 1}, "n_qu")):
+        with pytest.raises(ValueError, match=match):
             TabularTransformer(**bad).fit(table, DISCRETE)
-    for bad in ({"max_snap_values": 1.5}, {"n_quantiles": "many"}):
-        with pytest.raises(TypeError):
+    for bad in ({"max_snap_values": 1.5}, {"n_quantiles": "many"}, {"detect_derived": 1}):
+        with pytest.raises(TypeError, match=next(iter(bad))):
             TabularTransformer(**bad).fit(table, DISCRETE)
 
 
@@ -200,3 +210,48 @@ def test_adult_education_num_stays_derived_from_education():
     tf = TabularTransformer().fit(train, ADULT_CATEGORICAL)
     assert tf.derived_["education-num"][0] == "education"
     assert set(tf.derived_) == {"education-num"}
+
+
+# ---------------------------------------------------------------- dtypes, estimator
+
+
+def test_ordered_categorical_dtype_comes_back_with_its_categories_and_order():
+    # Before the fix only the dtype's name "category" was kept: the column came back as an
+    # unordered categorical with other categories, silently.
+    table = make_table()
+    order = pd.CategoricalDtype(["high", "mid", "low", "unused"], ordered=True)
+    table["grade"] = table["grade"].astype(order)
+    tf = TabularTransformer().fit(table, DISCRETE)
+    back = tf.inverse_transform(tf.transform(table))
+    assert back["grade"].dtype == order
+    assert back["grade"].equals(table["grade"])
+    assert back["grade"].min() == "high"  # the order is the given one, not the alphabet's
+    again = TabularTransformer.from_state(tf.get_state())  # and through a checkpoint
+    assert again.inverse_transform(tf.transform(table))["grade"].dtype == order
+
+
+def test_a_column_that_cannot_take_its_dtype_raises_instead_of_changing_dtype():
+    table = make_table()
+    tf = TabularTransformer().fit(table, DISCRETE)
+    tf.dtypes_["grade"] = np.dtype("int64")  # e.g. a dtype that cannot hold the categories
+    with pytest.raises(ValueError, match=r"Column 'grade' cannot be converted back .*int64"):
+        tf.inverse_transform(tf.transform(table))
+
+
+def test_nullable_integer_discrete_column_with_missing_values_round_trips():
+    table = make_table()
+    table["level"] = pd.array([1, 2, None] * 100, dtype="Int64")
+    tf = TabularTransformer(detect_derived=False).fit(table, [*DISCRETE, "level"])
+    back = tf.inverse_transform(tf.transform(table))
+    assert back["level"].dtype == "Int64" and back["level"].isna().sum() == 100
+    assert back["level"].equals(table["level"])
+
+
+def test_transformer_is_a_scikit_learn_estimator():
+    tf = TabularTransformer(max_snap_values=10)
+    assert tf.get_params() == {"detect_derived": True, "max_snap_values": 10, "n_quantiles": 1000}
+    copy = clone(tf)
+    assert copy is not tf and copy.get_params() == tf.get_params()
+    assert repr(tf) == "TabularTransformer(max_snap_values=10)"
+    state = TabularTransformer(n_quantiles=50).fit(make_table(), DISCRETE).get_state()
+    assert TabularTransformer.from_state(state).n_quantiles == 50

@@ -29,56 +29,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
 
-from tabgen_lib.validation import check_fitted, check_table
+from tabgen_lib.validation import check_fitted, check_table, check_tables
 
 __all__ = ["TableEncoder", "check_tables", "median_gap"]
-
-
-def check_tables(tables: dict, discrete_columns=()) -> tuple[list[pd.DataFrame], list]:
-    """Check several tables with the same columns; return them aligned, and the discrete list.
-
-    Each table is checked with :func:`~tabgen_lib.validation.check_table` under its name
-    (a DataFrame, not empty, continuous columns numeric without missing values, every
-    discrete column known). Every table must have the columns of the first one; they are
-    returned in the first table's column order.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"x": [1.0, 2.0], "c": ["u", "v"]})
-    >>> (first, second), discrete = check_tables({"a": a, "b": a[["c", "x"]]}, ["c"])
-    >>> list(second.columns), discrete
-    (['x', 'c'], ['c'])
-    >>> check_tables({"a": a, "b": a[["x"]]}, ["c"])
-    Traceback (most recent call last):
-    ...
-    ValueError: b lacks column(s) ['c'] that a has: give every table the same columns.
-    """
-    (first_name, first), *others = tables.items()
-    discrete = check_table(first, discrete_columns, name=first_name)
-    aligned = [first]
-    for name, frame in others:
-        aligned.append(_aligned(frame, list(first.columns), discrete, name, first_name))
-    return aligned, discrete
-
-
-def _aligned(frame, columns: list, discrete: list, name: str, first_name: str) -> pd.DataFrame:
-    """``frame`` checked, with exactly ``columns`` in that order."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [c for c in columns if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in columns]
-    if missing:
-        raise ValueError(
-            f"{name} lacks column(s) {missing} that {first_name} has: "
-            "give every table the same columns."
-        )
-    if extra:
-        raise ValueError(
-            f"{name} has column(s) {extra} that {first_name} does not have: "
-            "give every table the same columns."
-        )
-    check_table(frame, discrete, name=name)
-    return frame[columns]
 
 
 class _Missing:
@@ -145,7 +98,17 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """The rows of ``X`` as points, one row per row, in the fitted column order."""
         check_fitted(self, "columns_")
-        X = _aligned(X, self.columns_, list(self.categories_), "X", "the fitted table")
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}.")
+        missing = [c for c in self.columns_ if c not in X.columns]
+        extra = [c for c in X.columns if c not in self.columns_]
+        if missing or extra:
+            raise ValueError(
+                f"X lacks column(s) {missing} or has extra column(s) {extra}: give it the "
+                "columns of the table the encoder was fitted on."
+            )
+        X = X[self.columns_]
+        check_table(X, list(self.categories_), name="X")
         weight = 1 / np.sqrt(2) if self.metric == "euclidean" else 0.5
         parts = []
         for column in self.columns_:
