@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import ADULT_CATEGORICAL, ADULT_TARGET, load_adult
+from .data import ADULT_DISCRETE, ADULT_TARGET, load_adult
 from .metrics import dcr_share, detection_auc, efficacy, exact_copy_share
 from .runtime import set_seed
 
@@ -119,7 +119,7 @@ class BenchData:
     train: pd.DataFrame
     holdout: pd.DataFrame
     stand_in: pd.DataFrame
-    discrete_columns: list = field(default_factory=lambda: list(ADULT_CATEGORICAL))
+    discrete_columns: list = field(default_factory=lambda: list(ADULT_DISCRETE))
     target: str = ADULT_TARGET
     name: str = "adult"
 
