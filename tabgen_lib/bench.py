@@ -388,7 +388,9 @@ def evaluate(synthetic: pd.DataFrame, data: BenchData, settings: BenchSettings) 
         **detection,
         **utility,
         "exact_copy_share": exact_copy_share(synthetic, data.train),
-        "dcr_share": dcr_share(synthetic, data.train, data.holdout, discrete, seed=settings.seed),
+        "dcr_share": dcr_share(
+            synthetic, data.train, data.holdout, discrete, random_state=settings.seed
+        ),
     }
 
 

@@ -193,7 +193,7 @@ def distance_to_closest_record(query, reference=None, discrete_columns=()) -> np
     return np.where(is_self, distances[:, 1], distances[:, 0])
 
 
-def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
+def dcr_share(synthetic, train, holdout, discrete_columns, random_state=0) -> float:
     """Share of synthetic rows closer to the training rows than to unseen real rows.
 
     A generator that learned the distribution, not the rows, produces rows that are no
@@ -202,7 +202,7 @@ def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
     training rows -- a sign of memorisation.
 
     ``train`` and ``holdout`` are made the same size first (the larger one is
-    subsampled with ``seed``), so that neither wins by having more rows.  When ``train``
+    subsampled with ``random_state``), so that neither wins by having more rows.  When ``train``
     is the larger one, only its subsample counts: a copy of a training row left out looks
     like a fresh row, so the share understates memorisation (a generator that copies its
     training rows scores about ``0.5 + 0.5 * len(holdout) / len(train)``, not 1); the 0.5
@@ -221,7 +221,7 @@ def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
         Real rows from the same source that the generator never saw.
     discrete_columns : list of column names
         The discrete columns; every other column is continuous: numeric and complete.
-    seed : int
+    random_state : int
         Seed of the subsample.
 
     Returns
@@ -233,11 +233,11 @@ def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
     ------
     TypeError
         An argument is not a DataFrame, ``discrete_columns`` is not a list of names, or
-        ``seed`` is not an integer.
+        ``random_state`` is not an integer.
     ValueError
         Empty tables, missing values in a continuous column, different columns, unknown
         discrete columns, a non-numeric column not listed in ``discrete_columns``, or a
-        negative ``seed``.
+        negative ``random_state``.
 
     Examples
     --------
@@ -252,10 +252,10 @@ def dcr_share(synthetic, train, holdout, discrete_columns, seed=0) -> float:
     (train, synthetic, holdout), discrete = check_tables(
         {"train": train, "synthetic": synthetic, "holdout": holdout}, discrete_columns
     )
-    seed = check_int(seed, "seed", min_value=0, max_value=MAX_SEED)
+    random_state = check_int(random_state, "random_state", min_value=0, max_value=MAX_SEED)
     n = min(len(train), len(holdout))
-    train = train.sample(n=n, random_state=seed) if len(train) > n else train
-    holdout = holdout.sample(n=n, random_state=seed) if len(holdout) > n else holdout
+    train = train.sample(n=n, random_state=random_state) if len(train) > n else train
+    holdout = holdout.sample(n=n, random_state=random_state) if len(holdout) > n else holdout
     both = pd.concat([train, holdout], ignore_index=True)
     categories = _categories([synthetic, train, holdout], discrete)
     s, t, h = (_encode(f, both, discrete, categories) for f in (synthetic, train, holdout))

@@ -217,8 +217,8 @@ def test_dcr_share_equals_a_brute_force_count():
     assert isinstance(share, float) and share == pytest.approx(want)
     # with a larger holdout the subsample depends on the seed, and is reproducible
     big = pd.DataFrame({"x": rng.normal(size=400)})
-    assert dcr_share(synthetic, train, big, [], seed=4) == dcr_share(
-        synthetic, train, big, [], seed=4
+    assert dcr_share(synthetic, train, big, [], random_state=4) == dcr_share(
+        synthetic, train, big, [], random_state=4
     )
 
 
@@ -235,8 +235,8 @@ def test_efficacy_needs_a_text_target_listed_as_discrete():
         ({"holdout": _table(20).drop(columns="x")}, ValueError, "same columns"),
         ({"train": _table(20).iloc[:0]}, ValueError, "empty"),
         ({"discrete_columns": ["colour"]}, ValueError, "not numeric"),
-        ({"seed": -1}, ValueError, "seed == -1, must be >= 0"),
-        ({"seed": "0"}, TypeError, "seed must be an instance of int"),
+        ({"random_state": -1}, ValueError, "random_state == -1, must be >= 0"),
+        ({"random_state": "0"}, TypeError, "random_state must be an instance of int"),
     ],
 )
 def test_dcr_share_rejects_bad_input(kwargs, error, match):
