@@ -28,13 +28,14 @@ endif
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book book-from-colab test lint unit notebooks colab student browser system-deps bench seeds clean
+.PHONY: help venv book book-from-colab test lint unit notebooks colab student grade browser system-deps bench seeds clean
 
 help:
 	@echo "make book   build the book into $(BOOK_HTML)/index.html (executes every notebook)"
 	@echo "make test   run every test: ruff, pytest + coverage, Colab simulation, book build, browser"
 	@echo "make colab  run every notebook alone in a simulated Colab, installing the course as there"
-	@echo "make student  write student versions of the notebooks into student/"
+	@echo "make student  write student versions of the notebooks into student/ (committed; a test keeps them in sync)"
+	@echo "make grade    run the submitted notebooks in SUBMISSIONS (default submissions/) and write gradebook.csv"
 	@echo "make seeds    run every notebook for seeds 42,0,1,2,7 and tabulate its checks (slow; not part of make test)"
 
 venv: $(STAMP)
@@ -91,7 +92,17 @@ $(COLAB_STAMP): requirements/colab.txt
 	@touch $(COLAB_STAMP)
 
 student: venv
+	rm -f student/*.ipynb
 	$(BIN)/python -m tabgen_lib.student notebooks student
+
+# Grading: every submitted notebook in its own kernel and folder copy, with a time limit
+# (tabgen_lib/grading.py; the instructor guide, book/instructor.md, explains the layout).
+SUBMISSIONS ?= submissions
+GRADEBOOK ?= gradebook.csv
+GRADE_TIMEOUT ?= 600
+GRADE_JOBS ?= 2
+grade: venv
+	$(BIN)/python -m tabgen_lib.grading $(SUBMISSIONS) --out $(GRADEBOOK) --timeout $(GRADE_TIMEOUT) --jobs $(GRADE_JOBS)
 
 browser: venv system-deps
 	$(BIN)/python -m pytest tests/browser --book-dir $(BOOK_HTML) -v
@@ -119,4 +130,4 @@ seeds: venv
 	$(BIN)/python -m tabgen_lib.seed_sweep
 
 clean:
-	rm -rf _build student .pytest_cache .coverage
+	rm -rf _build .pytest_cache .coverage

@@ -155,8 +155,10 @@ def test_capture_keeps_each_cells_outputs_and_the_executed_copy_is_the_notebook_
     captured = json.loads((run / "tiny" / "notebook" / "tiny.outputs.json").read_text())
     assert sorted(captured) == ["0", "1", "2"] and all(c["passed"] for c in captured.values())
 
-    problems = simulate.write_executed([committed], run, tmp_path / "executed")
+    times = {"tiny": (20.0, 23.5, 0)}  # setup cell 20 s of 23.5 s: the chapter's own 3.5 s
+    problems = simulate.write_executed([committed], run, tmp_path / "executed", times)
     assert problems == []
+    assert json.loads((tmp_path / "executed" / "run_times.json").read_text()) == {"tiny": 3.5}
     executed = nbformat.read(tmp_path / "executed" / "tiny.ipynb", as_version=4)
     setup, widget, answer = executed.cells[1:]
     assert setup.source == "print('set up')"  # the committed setup cell, with its run's output
@@ -187,7 +189,7 @@ def test_executed_copy_refuses_failed_missing_or_changed_cells(tmp_path):
     (tmp_path / "executed" / "stale.ipynb").write_text("{}")
     problems = simulate.write_executed([notebook], tmp_path / "run", tmp_path / "executed")
     assert problems == ["tiny.ipynb: code cell 0 did not run and pass"]
-    assert list((tmp_path / "executed").iterdir()) == []
+    assert [p.name for p in (tmp_path / "executed").iterdir()] == ["run_times.json"]
 
 
 def test_book_cache_matches_executed_copies_and_names_the_notebooks_it_lacks(tmp_path):
@@ -201,9 +203,13 @@ def test_book_cache_matches_executed_copies_and_names_the_notebooks_it_lacks(tmp
     done = nbformat.read(notebook, as_version=4)
     done.cells[3].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "42"})]
     nbformat.write(done, executed / "tiny.ipynb")
+    (executed / "run_times.json").write_text('{"tiny": 3.5}')
     cache = tmp_path / "cache"
     (cache / "stale").mkdir(parents=True)  # emptied first
     assert book_cache.fill_cache(executed, cache, [notebook, other]) == ["other.ipynb"]
     assert not (cache / "stale").exists()
-    merged = get_cache(str(cache)).merge_match_into_notebook(nbformat.read(notebook, 4))[1]
+    cached = get_cache(str(cache))
+    merged = cached.merge_match_into_notebook(nbformat.read(notebook, 4))[1]
     assert merged.cells[3].outputs[0]["data"]["text/plain"] == "42"
+    record = cached.match_cache_notebook(nbformat.read(notebook, 4))
+    assert record.data["execution_seconds"] == 3.5  # the book's {nb-exec-table} shows it

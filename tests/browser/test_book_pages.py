@@ -84,6 +84,9 @@ def test_notebook_pages_have_launch_links(browser, site, doc):
     ]
     assert colab in audit["links"], f"no Colab link to {doc}.ipynb"
     assert binder and all(link.endswith(f"{doc}.ipynb") for link in binder), binder
+    name = doc.rsplit("/", 1)[-1]
+    student = f"https://colab.research.google.com/github/{repo}/blob/{branch}/student/{name}.ipynb"
+    assert student in audit["links"], f"{doc}: no link to its student version"
 
 
 @pytest.mark.parametrize("doc", [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()])

@@ -15,6 +15,7 @@ Usage: ``python tests/colab/book_cache.py EXECUTED_DIR [--cache _build/.jupyter_
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -29,8 +30,13 @@ def fill_cache(executed: Path, cache_path: Path, notebooks: list[Path]) -> list[
     """Cache every notebook of ``executed``; the notebooks of the book that match none."""
     shutil.rmtree(cache_path, ignore_errors=True)
     cache = get_cache(str(cache_path))
+    times_file = executed / "run_times.json"  # written by simulate.py: the exec table's times
+    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     for path in sorted(executed.glob("*.ipynb")):
-        cache.cache_notebook_file(str(path), uri=path.name, check_validity=False, overwrite=True)
+        data = {"execution_seconds": times[path.stem]} if path.stem in times else None
+        cache.cache_notebook_file(
+            str(path), uri=path.name, data=data, check_validity=False, overwrite=True
+        )
     missing = []
     for notebook in notebooks:
         try:

@@ -207,11 +207,26 @@ def executed_copy(notebook: Path, captured: Path) -> dict:
     return nb
 
 
-def write_executed(notebooks: list[Path], run: Path, dest: Path) -> list[str]:
-    """Write :func:`executed_copy` of each notebook to ``dest``; the problems found."""
+#: Seconds each executed notebook's cells took after its setup cell (the install), as
+#: the book's execution statistics (``{nb-exec-table}``) show them.
+RUN_TIMES = "run_times.json"
+
+
+def write_executed(
+    notebooks: list[Path], run: Path, dest: Path, times: dict | None = None
+) -> list[str]:
+    """Write :func:`executed_copy` of each notebook to ``dest``; the problems found.
+
+    ``times`` (from :func:`cell_times`) go to ``dest/run_times.json``: for each notebook,
+    the seconds of all its cells but the setup cell.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    for old in dest.glob("*.ipynb"):
-        old.unlink()  # never a stale copy from an earlier run
+    for old in [*dest.glob("*.ipynb"), dest / RUN_TIMES]:
+        old.unlink(missing_ok=True)  # never a stale copy from an earlier run
+    seconds = {}
+    for chapter, (first, total, _) in (times or {}).items():
+        seconds[chapter] = round(total - first, 1)
+    (dest / RUN_TIMES).write_text(json.dumps(seconds, indent=1) + "\n")
     problems = []
     for notebook in notebooks:
         captured = run / notebook.stem / "notebook" / f"{notebook.stem}.outputs.json"
@@ -282,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         seen = probe(run / chapter / "env" / "bin" / "python", names)
         problems += layer_problems(chapter, base, seen, url)
     if args.executed and not status:
-        problems += write_executed(notebooks, run, args.executed.resolve())
+        problems += write_executed(notebooks, run, args.executed.resolve(), times)
         if not problems:
             print(f"Executed notebooks (for the book) in {args.executed}")
     for problem in problems:
