@@ -122,6 +122,9 @@ def student_notebook(nb: dict) -> dict:
 def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
     """Write a student version of every notebook in ``src`` into ``dest``; return the paths.
 
+    Each records its chapter (the source's file name without ``.ipynb``) in its metadata,
+    ``{"tabgen": {"chapter": ...}}``, for :mod:`tabgen_lib.grading`.
+
     Examples
     --------
     >>> write_student_versions("notebooks", "student")  # doctest: +SKIP
@@ -136,9 +139,12 @@ def write_student_versions(src: str | Path, dest: str | Path) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for path in notebooks:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        student = student_notebook(json.loads(path.read_text(encoding="utf-8")))
+        # the chapter travels with the notebook, whatever a student renames it to
+        # (tabgen_lib.grading reads it)
+        student.setdefault("metadata", {})["tabgen"] = {"chapter": path.stem}
         target = dest / path.name
-        text = json.dumps(student_notebook(nb), indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written

@@ -133,6 +133,8 @@ def test_command_line_writes_student_notebooks(tmp_path, capsys):
     assert main([str(src), str(tmp_path / "out")]) == 0
     written = _load(tmp_path / "out" / "01_x.ipynb")
     assert len(written["cells"]) == 1
+    # the chapter is recorded, for tabgen_lib.grading, whatever the file is renamed to
+    assert written["metadata"] == {"tabgen": {"chapter": "01_x"}}
     assert written["cells"][0]["outputs"] == []
     assert "wrote" in capsys.readouterr().out
     assert main(["only-one-argument"]) == 2
