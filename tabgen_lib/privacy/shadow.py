@@ -255,9 +255,8 @@ def outlier_targets(population, discrete_columns=(), *, n_targets: int = 5, n_ne
     Examples
     --------
     >>> people = pd.DataFrame({"age": [30.0, 31.0, 32.0, 90.0]})
-    >>> outlier_targets(people, n_targets=1, n_neighbours=2)
-        age
-    3  90.0
+    >>> outlier_targets(people, n_targets=1, n_neighbours=2)["age"].to_dict()  # row label: age
+    {3: 90.0}
     """
     (population,), discrete = check_tables({"population": population}, discrete_columns)
     n_targets = check_int(n_targets, "n_targets", min_value=1, max_value=len(population))
@@ -280,10 +279,8 @@ def average_targets(population, discrete_columns=(), *, n_targets: int = 5):
     Examples
     --------
     >>> people = pd.DataFrame({"age": [30.0, 40.0, 47.0, 52.0, 90.0]})  # median 47
-    >>> average_targets(people, n_targets=2)
-        age
-    2  47.0
-    3  52.0
+    >>> average_targets(people, n_targets=2)["age"].to_dict()  # row label: age
+    {2: 47.0, 3: 52.0}
     """
     (population,), discrete = check_tables({"population": population}, discrete_columns)
     n_targets = check_int(n_targets, "n_targets", min_value=1, max_value=len(population))
