@@ -95,10 +95,42 @@ def test_check_fit_line_is_repeatable():
     assert out[0] == out[1]
 
 
+def _l1_step(w, b, x, y, lr, *, sign_of=np.sign, reduce=np.mean, factor_x=True, direction=-1):
+    sign = sign_of(w * x + b - y)
+    grad_w = reduce(sign * x) if factor_x else reduce(sign)
+    return w + direction * lr * grad_w, b + direction * lr * reduce(sign)
+
+
+def test_check_l1_step(capsys):
+    checks.check_l1_step(_l1_step)
+    checks.check_l1_step(lambda *a: tuple(torch.tensor(v) for v in _l1_step(*a)))
+    assert capsys.readouterr().out.count("Correct! Your L1 step matches SGD on 4 data sets") == 2
+
+    def mse_step(w, b, x, y, lr):
+        r = w * x + b - y
+        return w - lr * 2 * np.mean(r * x), b - lr * 2 * np.mean(r)
+
+    with pytest.raises(ExerciseCheckError, match="That is the MSE's gradient"):
+        checks.check_l1_step(mse_step)
+    with pytest.raises(ExerciseCheckError, match="against"):
+        checks.check_l1_step(lambda *a: _l1_step(*a, direction=1))
+    with pytest.raises(ExerciseCheckError, match="divide the sum"):
+        checks.check_l1_step(lambda *a: _l1_step(*a, reduce=np.sum))
+    with pytest.raises(ExerciseCheckError, match="carries the factor x"):
+        checks.check_l1_step(lambda *a: _l1_step(*a, factor_x=False))
+    with pytest.raises(ExerciseCheckError, match=r"expected new w=0.2\d+.*dL/dw = mean"):
+        checks.check_l1_step(lambda w, b, x, y, lr: (w, b))
+    with pytest.raises(ExerciseCheckError, match="two numbers"):
+        checks.check_l1_step(lambda *a: 1.0)
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_l1_step(stub)
+
+
 def test_checks_keep_the_random_state(monkeypatch):
     def run():
         checks.check_mse(_mse)
         checks.check_least_squares(_least_squares)
         checks.check_fit_line(_fit_line(1000))  # the student's nn.Linear draws its weights
+        checks.check_l1_step(_l1_step)
 
     assert_keeps_random_state(monkeypatch, run)

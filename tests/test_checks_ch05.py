@@ -1,6 +1,7 @@
 """Exercise checks of chapter 05 (fitting a sine curve)."""
 
 import pytest
+import torch
 from torch import nn
 
 from tabgen_lib import checks
@@ -77,9 +78,44 @@ def test_check_adam_step(capsys):
         checks.check_adam_step(stub)
 
 
+def _power_iteration(loss_fn, theta, iters=100):
+    v = torch.randn_like(theta)
+    value = 0.0
+    for _ in range(iters):
+        v = v / v.norm()
+        _, hv = torch.autograd.functional.hvp(loss_fn, theta, v)
+        value, v = float(v @ hv), hv
+    return value
+
+
+def test_check_top_hessian_eigenvalue(capsys):
+    checks.check_top_hessian_eigenvalue(_power_iteration)
+    assert capsys.readouterr().out.startswith("Correct! Your power iteration finds the largest")
+
+    def smallest(loss_fn, theta, iters=100):
+        hessian = torch.autograd.functional.hessian(loss_fn, theta)
+        return float(torch.linalg.eigvalsh(hessian)[0])
+
+    with pytest.raises(ExerciseCheckError, match="smallest eigenvalue"):
+        checks.check_top_hessian_eigenvalue(smallest)
+
+    def gradient_norm(loss_fn, theta, iters=100):
+        return float(torch.autograd.functional.jacobian(loss_fn, theta).norm())
+
+    with pytest.raises(ExerciseCheckError, match="gradient's norm"):
+        checks.check_top_hessian_eigenvalue(gradient_norm)
+    with pytest.raises(ExerciseCheckError, match="largest eigenvalue is 5.0000, yours 1.0000.*hvp"):
+        checks.check_top_hessian_eigenvalue(lambda f, theta, iters=100: 1.0)
+    with pytest.raises(ExerciseCheckError, match="single number"):
+        checks.check_top_hessian_eigenvalue(lambda f, theta, iters=100: torch.ones(3))
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_top_hessian_eigenvalue(stub)
+
+
 def test_checks_keep_the_random_state(monkeypatch):
     def run():
         checks.check_build_model(_sine_model, steps=20, threshold=1.0)  # seeds the model
+        checks.check_top_hessian_eigenvalue(_power_iteration)
         checks.check_adam_step(_adam_step())
 
     assert_keeps_random_state(monkeypatch, run)

@@ -64,3 +64,9 @@ def test_checks_keep_the_random_state(monkeypatch):
         checks.check_correlation_difference(_correlation_difference)
 
     assert_keeps_random_state(monkeypatch, run)
+
+
+def test_check_names_the_exercise_function_that_shadows_nothing():
+    # the chapter imports the library's exact_copy_share: the exercise's function is another
+    with pytest.raises(ExerciseCheckError, match="`my_exact_copy_share` is not implemented"):
+        checks.check_exact_copy_share(stub)

@@ -165,3 +165,17 @@ def test_check_gradient_penalty_is_repeatable():
             checks.check_gradient_penalty(biased)
         messages.append(str(failure.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize(
+    ("check", "name"),
+    [
+        (checks.check_log_frequency_probabilities, "my_log_frequency_probabilities"),
+        (checks.check_pack, "my_pack"),
+        (checks.check_gradient_penalty, "my_gradient_penalty"),
+    ],
+)
+def test_checks_name_the_exercise_functions_that_shadow_nothing(check, name):
+    # the chapter imports the library's functions without the prefix; the exercises' differ
+    with pytest.raises(ExerciseCheckError, match=f"`{name}` is not implemented"):
+        check(stub)

@@ -107,9 +107,65 @@ def test_check_resume_stub():
         checks.check_resume(stub)
 
 
+def _checkpoint_state(model, optimizer, step):
+    return {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "step": step,
+        "rng": torch.get_rng_state(),
+    }
+
+
+def test_check_checkpoint_state(capsys):
+    checks.check_checkpoint_state(_checkpoint_state)
+    assert capsys.readouterr().out.startswith("Correct! Weights, optimizer state, step and RNG")
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("optimizer", "lacks 'optimizer': the optimizer's state"),
+        ("rng", "lacks 'rng': PyTorch's random state"),
+        ("model", "lacks 'model'"),
+        ("step", "lacks 'step'"),
+    ],
+)
+def test_check_checkpoint_state_names_what_is_missing(drop, message):
+    def incomplete(model, optimizer, step):
+        state = _checkpoint_state(model, optimizer, step)
+        del state[drop]
+        return state
+
+    with pytest.raises(ExerciseCheckError, match=message):
+        checks.check_checkpoint_state(incomplete)
+
+
+def test_check_checkpoint_state_finds_wrong_contents():
+    with pytest.raises(ExerciseCheckError, match="weights_only=True"):
+        checks.check_checkpoint_state(
+            lambda m, o, s: {**_checkpoint_state(m, o, s), "model": m}  # the object itself
+        )
+    with pytest.raises(ExerciseCheckError, match="Restoring from your checkpoint failed"):
+        checks.check_checkpoint_state(
+            lambda m, o, s: {**_checkpoint_state(m, o, s), "rng": torch.zeros(3)}
+        )
+    with pytest.raises(ExerciseCheckError, match="should be the step you were given"):
+        checks.check_checkpoint_state(lambda m, o, s: {**_checkpoint_state(m, o, s), "step": 0})
+    stale_rng = torch.get_rng_state()  # a random state from another moment
+    with pytest.raises(ExerciseCheckError, match="resumed run differs"):
+        checks.check_checkpoint_state(
+            lambda m, o, s: {**_checkpoint_state(m, o, s), "rng": stale_rng}
+        )
+    with pytest.raises(ExerciseCheckError, match="should return a dict"):
+        checks.check_checkpoint_state(lambda m, o, s: [m, o, s])
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_checkpoint_state(stub)
+
+
 def test_checks_keep_the_random_state(monkeypatch):
     def run():
         checks.check_load_weights(lambda p: torch.load(p, map_location="cpu", weights_only=True))
         checks.check_resume(_resume)  # seeds its runs; the student's answer sets the state
+        checks.check_checkpoint_state(_checkpoint_state)
 
     assert_keeps_random_state(monkeypatch, run)

@@ -32,10 +32,29 @@ tabgen_lib.checks.ExerciseCheckError: For this input the MSE should be 4.0000, .
 from ._core import ExerciseCheckError
 from .ch00_pytorch_primer import check_broadcast_shape, check_gradient_descent, check_train_step
 from .ch01_gans import check_gan_training_step, check_mlp_parameter_count
-from .ch02_minimax_game import check_optimal_discriminator, check_value_function
-from .ch03_backpropagation import check_bce_logits_grad, check_linear_relu_backward
-from .ch04_linear_regression import check_fit_line, check_least_squares, check_mse
-from .ch05_sine_fitting import check_adam_step, check_build_model
+from .ch02_minimax_game import (
+    check_collapsed_dstar,
+    check_optimal_discriminator,
+    check_value_function,
+    check_weighted_optimal_discriminator,
+    check_weighted_value_at_optimum,
+)
+from .ch03_backpropagation import (
+    check_bce_logits_grad,
+    check_detach_effect,
+    check_linear_relu_backward,
+)
+from .ch04_linear_regression import (
+    check_fit_line,
+    check_l1_step,
+    check_least_squares,
+    check_mse,
+)
+from .ch05_sine_fitting import (
+    check_adam_step,
+    check_build_model,
+    check_top_hessian_eigenvalue,
+)
 from .ch06_circles_classification import check_build_classifier, check_collapse_linears
 from .ch07_ctgan_insurance import check_correlation_difference, check_exact_copy_share
 from .ch08_how_ctgan_works import (
@@ -45,7 +64,7 @@ from .ch08_how_ctgan_works import (
 )
 from .ch09_autoencoder_gan import check_efficacy_ratio, check_smallest_good_latent
 from .ch10_conditional_gan import check_balancing_plan, check_label_share
-from .ch11_legacy_gan_code import check_load_weights, check_resume
+from .ch11_legacy_gan_code import check_checkpoint_state, check_load_weights, check_resume
 
 __all__ = [
     "check_broadcast_shape",
@@ -55,14 +74,20 @@ __all__ = [
     "check_mse",
     "check_least_squares",
     "check_fit_line",
+    "check_l1_step",
     "check_mlp_parameter_count",
     "check_gan_training_step",
     "check_value_function",
     "check_optimal_discriminator",
+    "check_collapsed_dstar",
+    "check_weighted_optimal_discriminator",
+    "check_weighted_value_at_optimum",
     "check_linear_relu_backward",
     "check_bce_logits_grad",
+    "check_detach_effect",
     "check_build_model",
     "check_adam_step",
+    "check_top_hessian_eigenvalue",
     "check_build_classifier",
     "check_collapse_linears",
     "check_exact_copy_share",
@@ -75,5 +100,6 @@ __all__ = [
     "check_label_share",
     "check_balancing_plan",
     "check_load_weights",
+    "check_checkpoint_state",
     "check_resume",
 ]

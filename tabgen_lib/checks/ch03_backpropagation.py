@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import torch
 
-from ._core import _call, _fail, _own_rng, _passed, _tensor_tuple
+from tabgen_lib.validation import forked_torch_rng
 
-__all__ = ["check_bce_logits_grad", "check_linear_relu_backward"]
+from ._core import _call, _fail, _number, _own_rng, _passed, _tensor_tuple
+
+__all__ = ["check_bce_logits_grad", "check_detach_effect", "check_linear_relu_backward"]
 
 
 @_own_rng
@@ -116,3 +118,97 @@ def check_bce_logits_grad(bce_logits_grad: Callable) -> None:
                 hint = " Differentiate -[t log sigmoid(s) + (1 - t) log(1 - sigmoid(s))] in s."
             _fail(f"For logits {logits.reshape(-1)[:4].tolist()}... the gradient is wrong.{hint}")
     _passed("Your gradient matches torch.autograd on 3 cases: (sigmoid(s) - t) / n.")
+
+
+def _d_loss_grad_in_g(G, D, real, z) -> torch.Tensor:
+    """The reference: the gradient (flat) that D's loss on ``G(z)`` leaves in G."""
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    G.zero_grad(set_to_none=True)
+    D.zero_grad(set_to_none=True)
+    real_logits, fake_logits = D(real), D(G(z))
+    loss = bce(real_logits, torch.ones_like(real_logits)) + bce(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
+    loss.backward()
+    return torch.cat([p.grad.reshape(-1) for p in G.parameters()])
+
+
+@_own_rng
+def check_detach_effect(detach_effect: Callable) -> None:
+    """Check ``detach_effect(G, D, real, z) -> (with_detach, without_detach)``: the norm of
+    the gradient that the discriminator's loss leaves in the *generator's* ``.grad``, once
+    computed on ``G(z).detach()`` and once on ``G(z)``.
+
+    The discriminator's loss is the binary cross-entropy on logits, real labelled 1 and fake
+    0 (each term a mean, the two added). Both measurements must start from cleared
+    gradients (the check hands over networks whose ``.grad`` still holds old values) and
+    must not change any parameter.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.nn import functional as F
+    >>> def detach_effect(G, D, real, z):
+    ...     norms = []
+    ...     for fake in (G(z).detach(), G(z)):
+    ...         G.zero_grad(set_to_none=True)
+    ...         D.zero_grad(set_to_none=True)
+    ...         r, f = D(real), D(fake)
+    ...         loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+    ...                 + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)))
+    ...         loss.backward()
+    ...         grads = [p.grad.reshape(-1) for p in G.parameters() if p.grad is not None]
+    ...         norms.append(float(torch.cat(grads).norm()) if grads else 0.0)
+    ...     return tuple(norms)
+    >>> check_detach_effect(detach_effect)  # doctest: +ELLIPSIS
+    Correct! With detach no gradient of D's loss reaches G; without it, a gradient of norm ...
+    """
+    name = "detach_effect"
+    for seed in (0, 1):
+        with forked_torch_rng(seed):
+            G = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+            D = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+            real, z = torch.randn(16, 2) + 1.0, torch.randn(16, 3)
+        leak = _d_loss_grad_in_g(G, D, real, z)
+        want = float(leak.norm())
+        for p in G.parameters():  # stale gradients, as a G step would leave them
+            p.grad = torch.ones_like(p)
+        before = [p.detach().clone() for p in [*G.parameters(), *D.parameters()]]
+        result = _call(detach_effect, name, G, D, real.clone(), z.clone())
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            _fail(f"`{name}` should return two numbers: (with_detach, without_detach).")
+        with_detach = _number(result[0], "with_detach")
+        without = _number(result[1], "without_detach")
+        after = [p.detach() for p in [*G.parameters(), *D.parameters()]]
+        if any(not torch.equal(a, b) for a, b in zip(after, before, strict=True)):
+            _fail("Measure only: no parameter may change (call no optimizer step).")
+        stale = float(torch.ones_like(leak).norm())
+        accumulated = (float((leak + 1).norm()), 2 * want)
+        if with_detach > 1e-12:
+            hint = (
+                " Clear G's gradients first (G.zero_grad()): they still held old values."
+                if abs(with_detach - stale) < 1e-4
+                else " Compute the fake batch as G(z).detach() for the first number."
+            )
+            _fail(
+                f"With the fakes detached, no gradient may reach G, yours {with_detach:.4g}.{hint}"
+            )
+        if abs(without - want) <= 1e-5 * max(1.0, want):
+            continue
+        if without < 1e-12:
+            hint = " For the second number do not detach: pass G(z) itself to D."
+        elif any(abs(without - a) < 1e-4 * max(1.0, a) for a in accumulated):
+            hint = (
+                " Clear G's gradients before the backward pass: backward() adds to what "
+                "is already in .grad."
+            )
+        else:
+            hint = (
+                " Use D's loss: BCE(D(real), 1) + BCE(D(fake), 0), each a mean; take the "
+                "norm over all of G's gradient entries."
+            )
+        _fail(f"Without detach the gradient in G has norm {want:.5f}, yours {without:.5f}.{hint}")
+    _passed(
+        f"With detach no gradient of D's loss reaches G; without it, a gradient of norm "
+        f"{want:.3f} lands in G.grad."
+    )

@@ -12,7 +12,7 @@ from tabgen_lib.validation import check_float
 
 from ._core import _call, _fail, _number, _own_rng, _passed
 
-__all__ = ["check_fit_line", "check_least_squares", "check_mse"]
+__all__ = ["check_fit_line", "check_l1_step", "check_least_squares", "check_mse"]
 
 
 @_own_rng
@@ -111,3 +111,59 @@ def check_fit_line(fit_line: Callable, *, tol: float = 0.05) -> None:
             "Train for more epochs or use a larger learning rate."
         )
     _passed(f"Learned w={w:.3f}, b={b:.3f} (true 0.7 and 0.3, tolerance {tol}).")
+
+
+@_own_rng
+def check_l1_step(l1_step: Callable) -> None:
+    """Check ``l1_step(w, b, x, y, lr) -> (new_w, new_b)``: one step of gradient descent on
+    the L1 loss ``mean(|w x + b - y|)`` of a line, with the gradient derived by hand:
+    ``dL/dw = mean(sign(r) x)`` and ``dL/db = mean(sign(r))`` for the residuals
+    ``r = w x + b - y``. The answer is compared with ``torch.autograd`` and
+    ``torch.optim.SGD`` on 4 data sets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def l1_step(w, b, x, y, lr):
+    ...     sign = np.sign(w * x + b - y)
+    ...     return w - lr * np.mean(sign * x), b - lr * np.mean(sign)
+    >>> check_l1_step(l1_step)
+    Correct! Your L1 step matches SGD on 4 data sets; b moved by lr * mean(sign(r)), at most lr.
+    """
+    rng = np.random.default_rng(3)
+    x_line = rng.uniform(0, 1, 80)
+    cases = [
+        (0.2, -0.1, x_line, 0.7 * x_line + 0.3 + rng.normal(0, 0.02, 80), 0.1),  # all above
+        (0.69, 0.31, x_line, 0.7 * x_line + 0.3 + rng.normal(0, 0.02, 80), 0.1),  # mixed
+        (1.0, 0.0, rng.uniform(-2, 2, 7), rng.normal(0, 1, 7), 0.5),
+        (-0.5, 2.0, rng.uniform(0, 3, 40), rng.uniform(0, 3, 40), 0.01),
+    ]
+    for w, b, x, y, lr in cases:
+        params = torch.tensor([w, b], dtype=torch.float64, requires_grad=True)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        torch.mean(torch.abs(params[0] * xt + params[1] - yt)).backward()
+        torch.optim.SGD([params], lr=lr).step()
+        want_w, want_b = params.detach().tolist()
+        result = _call(l1_step, "l1_step", w, b, x.copy(), y.copy(), lr)
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            _fail("`l1_step` should return two numbers: (new_w, new_b).")
+        got_w, got_b = _number(result[0], "new_w"), _number(result[1], "new_b")
+        if np.isclose(got_w, want_w, atol=1e-9) and np.isclose(got_b, want_b, atol=1e-9):
+            continue
+        r = w * x + b - y
+        sign = np.sign(r)
+        if np.isclose(got_b, b - lr * 2 * np.mean(r)):
+            hint = " That is the MSE's gradient: for L1 each residual contributes only its sign."
+        elif np.isclose(got_b, b + lr * np.mean(sign)):
+            hint = " Step *against* the gradient: subtract lr times it."
+        elif np.isclose(got_b, b - lr * np.sum(sign)):
+            hint = " The loss is a mean: divide the sum of the signs by n."
+        elif np.isclose(got_b, want_b) and np.isclose(got_w, w - lr * np.mean(sign)):
+            hint = " dL/dw carries the factor x: mean(sign(r) * x)."
+        else:
+            hint = " With r = w x + b - y: dL/dw = mean(sign(r) x), dL/db = mean(sign(r))."
+        _fail(
+            f"For w={w}, b={b}, lr={lr} on {len(x)} points expected new w={want_w:.5f}, "
+            f"b={want_b:.5f}; got w={got_w:.5f}, b={got_b:.5f}.{hint}"
+        )
+    _passed("Your L1 step matches SGD on 4 data sets; b moved by lr * mean(sign(r)), at most lr.")

@@ -9,9 +9,9 @@ import torch
 
 from tabgen_lib.validation import check_float, check_int
 
-from ._core import _call, _fail, _own_rng, _passed, _tensor_tuple, _train_student_model
+from ._core import _call, _fail, _number, _own_rng, _passed, _tensor_tuple, _train_student_model
 
-__all__ = ["check_adam_step", "check_build_model"]
+__all__ = ["check_adam_step", "check_build_model", "check_top_hessian_eigenvalue"]
 
 
 @_own_rng
@@ -101,3 +101,77 @@ def check_adam_step(adam_step: Callable) -> None:
         )
         _fail(f"After 5 steps your parameter differs from torch.optim.Adam.{hint}")
     _passed("5 steps of your Adam match torch.optim.Adam.")
+
+
+def _hessian_cases():
+    """(name, loss function of a flat float64 vector, point) with a dominant eigenvalue."""
+    gen = torch.Generator().manual_seed(12)
+    q, _ = torch.linalg.qr(torch.randn(4, 4, generator=gen, dtype=torch.float64))
+    a = q @ torch.diag(torch.tensor([5.0, 1.0, 0.1, -0.5], dtype=torch.float64)) @ q.T
+
+    def quadratic(theta):
+        return 0.5 * theta @ a @ theta
+
+    def quartic(theta):
+        return 0.25 * (theta**4).sum() + 0.5 * theta @ a @ theta
+
+    # a network like the chapter's: 1 -> 6 ReLU units -> 1, on positive inputs
+    x = torch.rand(30, 1, generator=gen, dtype=torch.float64) * 2 * np.pi
+    y = torch.sin(x)
+
+    def network(theta):
+        w1, b1, w2, b2 = theta[:6].reshape(6, 1), theta[6:12], theta[12:18].reshape(1, 6), theta[18]
+        return ((torch.relu(x @ w1.T + b1) @ w2.T + b2 - y) ** 2).mean()
+
+    return [
+        ("a quadratic with eigenvalues 5, 1, 0.1, -0.5", quadratic, torch.randn(4, generator=gen)),
+        ("a quartic", quartic, torch.randn(4, generator=gen).double()),
+        ("a small ReLU network's MSE", network, torch.randn(19, generator=gen).double()),
+    ]
+
+
+@_own_rng
+def check_top_hessian_eigenvalue(top_hessian_eigenvalue: Callable) -> None:
+    """Check ``top_hessian_eigenvalue(loss_fn, theta, iters=100) -> float``: the largest
+    eigenvalue of the Hessian of ``loss_fn`` (a function of a flat float64 parameter
+    vector) at ``theta``, by power iteration with Hessian-vector products.
+
+    The answer is compared, within 0.1 %, with the eigenvalues of the full Hessian on three
+    functions whose largest eigenvalue dominates: a quadratic, a quartic and the MSE of a
+    small ReLU network.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def top_hessian_eigenvalue(loss_fn, theta, iters=100):
+    ...     v = torch.randn_like(theta)
+    ...     for _ in range(iters):
+    ...         v = v / v.norm()
+    ...         _, hv = torch.autograd.functional.hvp(loss_fn, theta, v)
+    ...         value, v = float(v @ hv), hv
+    ...     return value
+    >>> check_top_hessian_eigenvalue(top_hessian_eigenvalue)
+    Correct! Your power iteration finds the largest Hessian eigenvalue of 3 functions.
+    """
+    for name, loss_fn, theta in _hessian_cases():
+        theta = theta.to(torch.float64)
+        eig = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss_fn, theta))
+        want = float(eig[-1])
+        got = _number(
+            _call(top_hessian_eigenvalue, "top_hessian_eigenvalue", loss_fn, theta.clone()),
+            "The eigenvalue",
+        )
+        if np.isclose(got, want, rtol=1e-3):
+            continue
+        gradient = torch.autograd.functional.jacobian(loss_fn, theta)
+        if np.isclose(got, float(eig[0]), rtol=1e-3):
+            hint = " That is the smallest eigenvalue: take the largest."
+        elif np.isclose(abs(got), float(gradient.norm()), rtol=1e-3):
+            hint = " That is the gradient's norm: multiply v by the Hessian, not the gradient."
+        else:
+            hint = (
+                " Power iteration: v <- H v / |H v|, and the eigenvalue v.H v for a unit v; "
+                "torch.autograd.functional.hvp(loss_fn, theta, v) gives H v."
+            )
+        _fail(f"For {name} the largest eigenvalue is {want:.4f}, yours {got:.4f}.{hint}")
+    _passed("Your power iteration finds the largest Hessian eigenvalue of 3 functions.")

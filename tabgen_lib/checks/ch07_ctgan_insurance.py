@@ -34,22 +34,24 @@ def _copy_share_cases():
 
 @_own_rng
 def check_exact_copy_share(exact_copy_share: Callable) -> None:
-    """Check ``exact_copy_share(synthetic, real) -> float``: the share of synthetic rows
-    identical to some real row (columns matched by name, ``3 == 3.0``).
+    """Check ``my_exact_copy_share(synthetic, real) -> float``: the share of synthetic rows
+    identical to some real row (columns matched by name, ``3 == 3.0``). The exercise names
+    the student's function ``my_exact_copy_share`` so that it does not replace the library's
+    ``exact_copy_share``, which the chapter imports.
 
     Examples
     --------
-    >>> def exact_copy_share(synthetic, real):
+    >>> def my_exact_copy_share(synthetic, real):
     ...     synthetic = synthetic[real.columns].astype(real.dtypes.to_dict())
     ...     real_rows = set(real.itertuples(index=False))
     ...     copies = sum(row in real_rows for row in synthetic.itertuples(index=False))
     ...     return copies / len(synthetic)
-    >>> check_exact_copy_share(exact_copy_share)
+    >>> check_exact_copy_share(my_exact_copy_share)
     Correct! Your share matches on 3 pairs of tables (copies, no copies, identical tables).
     """
     for synthetic, real, want in _copy_share_cases():
         got = _number(
-            _call(exact_copy_share, "exact_copy_share", synthetic.copy(), real.copy()),
+            _call(exact_copy_share, "my_exact_copy_share", synthetic.copy(), real.copy()),
             "The share of copies",
         )
         if np.isclose(got, want * len(synthetic)) and want > 0 and not np.isclose(got, want):

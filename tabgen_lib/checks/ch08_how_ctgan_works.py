@@ -1,4 +1,8 @@
-"""Checks of chapter 08, *How CTGAN works* (``notebooks/08_how_ctgan_works.ipynb``)."""
+"""Checks of chapter 08, *How CTGAN works* (``notebooks/08_how_ctgan_works.ipynb``).
+
+The exercises name the student's functions ``my_log_frequency_probabilities``, ``my_pack``
+and ``my_gradient_penalty``: the chapter imports the library's functions of the same
+names without the prefix, and an exercise must not replace them."""
 
 from __future__ import annotations
 
@@ -26,22 +30,22 @@ def _as_float_array(value, what: str) -> np.ndarray:
 
 @_own_rng
 def check_log_frequency_probabilities(log_frequency_probabilities: Callable) -> None:
-    """Check ``log_frequency_probabilities(counts) -> probabilities``: the probability of
+    """Check ``my_log_frequency_probabilities(counts) -> probabilities``: the probability of
     each category is ``log(count + 1)`` divided by the sum of these over all categories.
 
     Examples
     --------
     >>> import numpy as np
-    >>> def log_frequency_probabilities(counts):
+    >>> def my_log_frequency_probabilities(counts):
     ...     weights = np.log(np.asarray(counts, dtype=float) + 1)
     ...     return weights / weights.sum()
-    >>> check_log_frequency_probabilities(log_frequency_probabilities)
+    >>> check_log_frequency_probabilities(my_log_frequency_probabilities)
     Correct! Your probabilities match log(count + 1), normalised, on 3 columns.
     """
     for counts in ([99, 9], [574, 324, 240, 157, 25, 18], [500, 30, 3, 0]):
         counts = np.asarray(counts)
         got = _as_float_array(
-            _call(log_frequency_probabilities, "log_frequency_probabilities", counts.copy()),
+            _call(log_frequency_probabilities, "my_log_frequency_probabilities", counts.copy()),
             "The probabilities",
         )
         want = np.log(counts + 1) / np.log(counts + 1).sum()
@@ -69,24 +73,24 @@ def check_log_frequency_probabilities(log_frequency_probabilities: Callable) -> 
 
 @_own_rng
 def check_pack(pack: Callable) -> None:
-    """Check ``pack(x, pac) -> tensor``: rows ``(n, d)`` become ``(n / pac, pac * d)``, each
+    """Check ``my_pack(x, pac) -> tensor``: rows ``(n, d)`` become ``(n / pac, pac * d)``, each
     new row ``pac`` consecutive rows side by side; ``ValueError`` when ``n`` is not a
     multiple of ``pac``.
 
     Examples
     --------
-    >>> def pack(x, pac):
+    >>> def my_pack(x, pac):
     ...     if x.shape[0] % pac:
     ...         raise ValueError("the number of rows must be a multiple of pac")
     ...     return x.reshape(x.shape[0] // pac, pac * x.shape[1])
-    >>> check_pack(pack)
+    >>> check_pack(my_pack)
     Correct! Your packing matches on 3 cases and refuses a batch that does not divide.
     """
     x = torch.arange(24.0).reshape(6, 4)
     for pac in (3, 1, 6):
-        got = _call(pack, "pack", x.clone(), pac)
+        got = _call(pack, "my_pack", x.clone(), pac)
         if not isinstance(got, torch.Tensor):
-            _fail(f"`pack` should return a torch tensor, got {type(got).__name__}.")
+            _fail(f"`my_pack` should return a torch tensor, got {type(got).__name__}.")
         want = x.reshape(6 // pac, 4 * pac)
         if tuple(got.shape) != tuple(want.shape):
             _fail(
@@ -103,35 +107,35 @@ def check_pack(pack: Callable) -> None:
     except ValueError:
         pass
     except NotImplementedError:
-        _fail("`pack` is not implemented yet: replace the `...` and the `raise` line.")
+        _fail("`my_pack` is not implemented yet: replace the `...` and the `raise` line.")
     except Exception as err:  # noqa: BLE001 - we report any error to the student
         _fail(f"For 5 rows and pac=2 raise ValueError, not {type(err).__name__}.")
     else:
-        _fail("5 rows cannot be packed by 2: `pack` should raise a ValueError.")
+        _fail("5 rows cannot be packed by 2: `my_pack` should raise a ValueError.")
     _passed("Your packing matches on 3 cases and refuses a batch that does not divide.")
 
 
 @_own_rng
 def check_gradient_penalty(gradient_penalty: Callable) -> None:
-    """Check ``gradient_penalty(critic, real, fake, pac) -> scalar tensor``: the WGAN-GP
+    """Check ``my_gradient_penalty(critic, real, fake, pac) -> scalar tensor``: the WGAN-GP
     penalty ``10 * mean_k (||grad critic(x_k)|| - 1)^2`` with one interpolation weight per
     pack and the norm over the whole pack, kept differentiable.
 
     Examples
     --------
     >>> import torch
-    >>> def gradient_penalty(critic, real, fake, pac):
+    >>> def my_gradient_penalty(critic, real, fake, pac):
     ...     n, d = real.shape
     ...     rho = torch.rand(n // pac, 1, 1).expand(n // pac, pac, d).reshape(n, d)
     ...     mixed = (rho * real + (1 - rho) * fake).detach().requires_grad_(True)
     ...     grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
     ...     return 10 * ((grad.reshape(n // pac, pac * d).norm(dim=1) - 1) ** 2).mean()
-    >>> check_gradient_penalty(gradient_penalty)
+    >>> check_gradient_penalty(my_gradient_penalty)
     Correct! Your penalty is right for 3 linear critics, per pack, on interpolates, differentiable.
     """
 
     def penalty(critic, real, fake, pac):
-        return _call(gradient_penalty, "gradient_penalty", critic, real, fake, pac)
+        return _call(gradient_penalty, "my_gradient_penalty", critic, real, fake, pac)
 
     pac, d = 5, 3
     gen = torch.Generator().manual_seed(8)

@@ -1,5 +1,7 @@
 """Checks of chapter 11, *Running and modernising legacy GAN code*
-(``notebooks/11_legacy_gan_code.ipynb``): safe loading and an exact resume."""
+(``notebooks/11_legacy_gan_code.ipynb``): what a checkpoint must hold, an exact resume, and
+safe loading (:func:`check_load_weights`, the chapter's earlier exercise, kept for the
+student notebooks that still call it)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tabgen_lib.validation import forked_torch_rng
 
 from ._core import _call, _fail, _own_rng, _passed
 
-__all__ = ["check_load_weights", "check_resume"]
+__all__ = ["check_checkpoint_state", "check_load_weights", "check_resume"]
 
 _SIDE_EFFECTS: list[str] = []
 
@@ -139,3 +141,82 @@ def check_resume(resume: Callable) -> None:
             "uninterrupted one: restore the random state with torch.set_rng_state(...)."
         )
     _passed("Model, optimizer and RNG restored: the resumed run equals the uninterrupted one.")
+
+
+_PIECES = {
+    "model": "the model's weights (model.state_dict())",
+    "optimizer": "the optimizer's state (optimizer.state_dict()): Adam's moment estimates "
+    "and step counts",
+    "step": "the step counter",
+    "rng": "PyTorch's random state (torch.get_rng_state()): the next batches and dropout masks",
+}
+
+
+@_own_rng
+def check_checkpoint_state(checkpoint_state: Callable) -> None:
+    """Check ``checkpoint_state(model, optimizer, step) -> dict``: everything an exact
+    resume needs, as ``{"model": ..., "optimizer": ..., "step": ..., "rng": ...}``.
+
+    The check trains a small network with dropout and Adam for 5 steps, saves your dict with
+    ``torch.save``, loads it with ``torch.load(..., weights_only=True)`` into fresh objects
+    after the random state has moved on, trains 5 more steps and compares the weights with
+    an uninterrupted run of 10 steps, bit for bit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def checkpoint_state(model, optimizer, step):
+    ...     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+    ...             "step": step, "rng": torch.get_rng_state()}
+    >>> check_checkpoint_state(checkpoint_state)
+    Correct! Weights, optimizer state, step and RNG: the resumed run equals the uninterrupted one.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ckpt.pt"
+        with forked_torch_rng(0):  # the uninterrupted run: 10 steps
+            ref, ref_opt = _resume_setup(1)
+            _resume_train(ref, ref_opt, 10)
+        with forked_torch_rng(0):  # the same run, checkpointed after 5 steps
+            model, opt = _resume_setup(1)
+            _resume_train(model, opt, 5)
+            state = _call(checkpoint_state, "checkpoint_state", model, opt, 5)
+            if not isinstance(state, dict):
+                _fail(f"`checkpoint_state` should return a dict, got {type(state).__name__}.")
+            missing = [key for key in _PIECES if key not in state]
+            if missing:
+                _fail(
+                    "The checkpoint lacks "
+                    + "; ".join(f"{key!r}: {_PIECES[key]}" for key in missing)
+                    + ". Without it the resumed run is not the interrupted one."
+                )
+            torch.save(state, path)
+        try:
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001 - reported to the student
+            _fail(
+                "The checkpoint cannot be loaded with weights_only=True "
+                f"({type(err).__name__}): store state dicts, tensors and numbers, not the "
+                "model or optimizer objects themselves."
+            )
+        with forked_torch_rng(123):  # the random state has moved on before the resume
+            fresh, fresh_opt = _resume_setup(2)
+            try:
+                fresh.load_state_dict(loaded["model"])
+                fresh_opt.load_state_dict(loaded["optimizer"])
+                torch.set_rng_state(loaded["rng"])
+            except Exception as err:  # noqa: BLE001 - reported to the student
+                _fail(
+                    f"Restoring from your checkpoint failed ({type(err).__name__}: {err}). "
+                    "Store model.state_dict(), optimizer.state_dict() and torch.get_rng_state()."
+                )
+            step = loaded["step"]
+            if isinstance(step, bool) or not isinstance(step, int) or step != 5:
+                _fail(f"'step' should be the step you were given (5), got {step!r}.")
+            _resume_train(fresh, fresh_opt, 5)
+    pairs = zip(fresh.parameters(), ref.parameters(), strict=True)
+    if any(not torch.equal(a, b) for a, b in pairs):
+        _fail(
+            "The resumed run differs from the uninterrupted one: save the state at the moment "
+            "of the checkpoint (state dicts of this model and optimizer, torch.get_rng_state())."
+        )
+    _passed("Weights, optimizer state, step and RNG: the resumed run equals the uninterrupted one.")
