@@ -13,7 +13,7 @@ from jupyter_cache import get_cache
 
 from tabgen_lib.notebook import SETUP_TAG, setup_cell_source
 
-from .colab import book_cache, simulate
+from .colab import book_cache, capture, simulate
 from .conftest import NOTEBOOKS, ROOT
 
 
@@ -152,6 +152,7 @@ def test_capture_keeps_each_cells_outputs_and_the_executed_copy_is_the_notebook_
     nbformat.write(nb, ran)
     result = _nbval(run, ran)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Timeout of" not in result.stdout
     captured = json.loads((run / "tiny" / "notebook" / "tiny.outputs.json").read_text())
     assert sorted(captured) == ["0", "1", "2"] and all(c["passed"] for c in captured.values())
 
@@ -213,3 +214,16 @@ def test_book_cache_matches_executed_copies_and_names_the_notebooks_it_lacks(tmp
     assert merged.cells[3].outputs[0]["data"]["text/plain"] == "42"
     record = cached.match_cache_notebook(nbformat.read(notebook, 4))
     assert record.data["execution_seconds"] == 3.5  # the book's {nb-exec-table} shows it
+
+
+def test_capture_gives_nbval_more_patience_for_output():
+    class Cell:
+        output_timeout = 5
+
+    class Other:
+        pass
+
+    items = [Cell(), Other()]
+    capture.pytest_collection_modifyitems(items)
+    assert items[0].output_timeout == capture.OUTPUT_TIMEOUT > 5
+    assert not hasattr(items[1], "output_timeout")
