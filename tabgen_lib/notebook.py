@@ -12,7 +12,14 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["REPOSITORY_URL", "TABLE_EVALUATOR", "glue", "setup_cell_source", "sync_setup_cells"]
+__all__ = [
+    "GLUE_PREFIX",
+    "REPOSITORY_URL",
+    "TABLE_EVALUATOR",
+    "glue",
+    "setup_cell_source",
+    "sync_setup_cells",
+]
 
 #: The course repository: the single place that holds its URL.
 REPOSITORY_URL = "https://github.com/tabgen-course/tabgen"
@@ -57,13 +64,20 @@ def setup_cell_source(url: str = REPOSITORY_URL) -> str:
     return _SETUP_TEMPLATE.format(url=url, table_evaluator=TABLE_EVALUATOR)
 
 
+#: The MIME prefix of a hidden glue record (myst-nb's ``GLUE_PREFIX``, from papermill).
+GLUE_PREFIX = "application/papermill.record/"
+
+
 def glue(name: str, value, display: bool = False):
     """Store ``value`` under ``name`` for the book's ``{glue}`` roles; return ``value``.
 
     The chapters' prose never types a number that a run computes: a cell glues it and
     the Markdown quotes it with ``{glue:text}`name:.3f``` (myst-nb), so the rendered page
-    always shows this run's value.  Where myst-nb is not installed (Colab, Binder) the
-    prose shows the role's source and the value is only returned.
+    always shows this run's value.  Inside a kernel the record is written as myst-nb's
+    :func:`myst_nb.glue` writes it (a display output whose MIME types start with
+    :data:`GLUE_PREFIX`, with ``scrapbook`` metadata), whether or not myst-nb is installed:
+    a notebook executed in Colab, or in the Colab simulation that feeds the book, carries
+    its glued values too.  Outside a kernel the value is only returned.
 
     Examples
     --------
@@ -77,10 +91,18 @@ def glue(name: str, value, display: bool = False):
         # a NumPy scalar: store the plain number, whose repr a format such as `:.3f` reads
         value = value.item()
     try:
-        from myst_nb import glue as _myst_glue
-    except ImportError:  # pragma: no cover - depends on the environment
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with every notebook
         return value
-    _myst_glue(name, value, display=display)
+    if get_ipython() is None:  # a script or a doctest: nothing to record
+        return value
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as show
+
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    show({prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata)
     return value
 
 

@@ -117,6 +117,8 @@ def _tiny_notebook(path):
         "from IPython.display import display\n"
         "display({'application/vnd.jupyter.widget-view+json': {'model_id': 'x'}, "
         "'text/plain': 'bar'}, raw=True)\n"
+        "from tabgen_lib.notebook import glue\n"
+        "glue('answer', 42)\n"
         "print('shown')"
     )
     nb.cells = [
@@ -164,7 +166,9 @@ def test_capture_keeps_each_cells_outputs_and_the_executed_copy_is_the_notebook_
     setup, widget, answer = executed.cells[1:]
     assert setup.source == "print('set up')"  # the committed setup cell, with its run's output
     assert [o.text for o in setup.outputs] == ["set up in Colab\n"]
-    assert [o.output_type for o in widget.outputs] == ["stream"]  # no progress-bar widget
+    # no progress-bar widget; the glue record (for the book's {glue} roles) is kept
+    assert [o.output_type for o in widget.outputs] == ["display_data", "stream"]
+    assert widget.outputs[0].metadata["scrapbook"]["name"] == "answer"
     assert answer.outputs[0].data["text/plain"] == "42"
     assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]
     assert answer.outputs[0].execution_count == 3
