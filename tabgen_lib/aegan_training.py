@@ -6,7 +6,9 @@ their loss history. Dropout and weight initialisation draw from PyTorch's global
 generator: :meth:`AEGAN.fit <tabgen_lib.aegan.AEGAN.fit>` runs the stages inside
 :func:`tabgen_lib.validation.forked_torch_rng`, so the caller's random state is left alone.
 
-- :func:`train_autoencoder` -- Stage 1, the autoencoder on the transformed rows;
+- :func:`train_autoencoder` -- Stage 1, the autoencoder on the transformed rows (shared by
+  every latent generator, so it lives in :mod:`tabgen_lib.autoencoder_stage`; imported
+  here for existing code);
 - :func:`train_latent_gan` -- Stage 2, a (conditional) GAN on the frozen encoder's embeddings.
 
 Examples
@@ -16,9 +18,9 @@ Examples
 >>> rng = torch.Generator().manual_seed(0)
 >>> x = torch.rand(64, 1, generator=rng) * 2 - 1
 >>> ae = Autoencoder([ColumnSpan("x", "continuous", 0, 1)], latent_dim=2, hidden=[8])
->>> h = train_autoencoder(ae, x, epochs=3, lr=1e-2, batch_size=16, latent_noise=0.0, rng=rng)
->>> len(h["ae_mse"])
-3
+>>> h = train_autoencoder(ae, x, steps=120, lr=1e-2, batch_size=16, latent_noise=0.0, rng=rng)
+>>> h["ae_step"]
+[50, 100, 120]
 >>> G, D = latent_generator(4, [8], 2), latent_critic(2, [8], pac=4)
 >>> h = train_latent_gan(G, D, ae.encode(x), None, n_labels=0, noise_dim=4, steps=5,
 ...                      lr=1e-3, d_lr_factor=0.25, k_steps_g=1, pac=4, batch_size=16, rng=rng)
@@ -33,6 +35,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .aegan_labels import one_hot
+from .autoencoder_stage import _bar, train_autoencoder
 
 __all__ = ["batch_rows", "critic_logits", "train_autoencoder", "train_latent_gan"]
 
@@ -45,66 +48,6 @@ def batch_rows(batch_size: int, pac: int, n_rows: int) -> int:
     96
     """
     return min(batch_size, n_rows) // pac * pac
-
-
-def _bar(progress: bool) -> dict:
-    # progress=False hides the bars; otherwise tqdm's own settings apply
-    # (TQDM_DISABLE=1 hides them too, e.g. when the book is built).
-    return {} if progress else {"disable": True}
-
-
-def train_autoencoder(
-    autoencoder,
-    x: torch.Tensor,
-    *,
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    latent_noise: float,
-    rng: torch.Generator,
-    progress: bool = False,
-) -> dict:
-    """Stage 1: train ``autoencoder`` on the transformed rows ``x``, then freeze it.
-
-    Each epoch visits the rows in a random order, in batches of ``batch_size`` (the last,
-    incomplete batch is left out), and takes one Adam step (learning rate ``lr``) on
-
-    .. math:: L_{AE} = L_{MSE} + L_{CE}, \\qquad \\hat x = \\mathrm{dec}(\\mathrm{enc}(x)
-              + \\sigma \\varepsilon), \\quad \\varepsilon \\sim \\mathcal N(0, I),
-
-    with :math:`\\sigma` = ``latent_noise``: the noise teaches the decoder to decode slightly
-    imperfect embeddings (the generator's) into plausible rows. Afterwards the autoencoder
-    is in eval mode and its parameters no longer require gradients.
-
-    Returns ``{"ae_mse": [...], "ae_ce": [...]}``, each epoch's mean of the two losses.
-    """
-    n = len(x)
-    batch = min(batch_size, n)
-    history: dict[str, list] = {"ae_mse": [], "ae_ce": []}
-    opt = torch.optim.Adam(autoencoder.parameters(), lr=lr)
-    autoencoder.train()
-    for _ in tqdm(range(epochs), desc="Stage 1: autoencoder", **_bar(progress)):
-        order = torch.randperm(n, generator=rng, device=x.device)
-        mse_sum = ce_sum = 0.0
-        batches = 0
-        for i in range(0, n - batch + 1, batch):
-            xb = x[order[i : i + batch]]
-            z = autoencoder.encode(xb)
-            if latent_noise:
-                z = z + latent_noise * torch.randn(z.shape, generator=rng, device=z.device)
-            mse, ce = autoencoder.losses(autoencoder.decode(z), xb)
-            opt.zero_grad()
-            (mse + ce).backward()
-            opt.step()
-            mse_sum += mse.item()
-            ce_sum += ce.item()
-            batches += 1
-        history["ae_mse"].append(mse_sum / batches)
-        history["ae_ce"].append(ce_sum / batches)
-    autoencoder.eval()
-    for p in autoencoder.parameters():
-        p.requires_grad_(False)
-    return history
 
 
 def critic_logits(critic: nn.Module, embeddings: torch.Tensor, cond: torch.Tensor, pac: int):

@@ -3,11 +3,14 @@
 - :func:`mlp` -- a multi-layer perceptron (chapters 03 onwards);
 - :class:`Autoencoder` -- chapter 09's autoencoder with one decoder head per column type;
 - :func:`latent_generator`, :func:`latent_critic` -- the two players of the GAN that
-  :class:`~tabgen_lib.aegan.AEGAN` trains in the autoencoder's latent space.
+  :class:`~tabgen_lib.aegan.AEGAN` trains in the autoencoder's latent space;
+- :func:`timestep_embedding`, :class:`Denoiser` -- the noise-predicting network of
+  :class:`~tabgen_lib.latent_diffusion.AEDiffusion`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import torch
@@ -16,7 +19,15 @@ from torch.nn import functional as F
 
 from .validation import check_float, check_int
 
-__all__ = ["ACTIVATIONS", "Autoencoder", "latent_critic", "latent_generator", "mlp"]
+__all__ = [
+    "ACTIVATIONS",
+    "Autoencoder",
+    "Denoiser",
+    "latent_critic",
+    "latent_generator",
+    "mlp",
+    "timestep_embedding",
+]
 
 #: Activation functions by name, for :func:`mlp`.
 ACTIVATIONS = {
@@ -25,6 +36,7 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
     "gelu": nn.GELU,
+    "silu": nn.SiLU,
 }
 
 
@@ -216,3 +228,69 @@ def latent_critic(
     Linear(in_features=12, out_features=8, bias=True)
     """
     return mlp(in_features * pac, hidden, 1, activation="leaky_relu", dropout=dropout)
+
+
+def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
+    """Sinusoidal embedding of integer timesteps ``t`` (shape ``(n,)``) into ``dim`` numbers.
+
+    As the positions of a Transformer (Vaswani et al. 2017) and the timesteps of DDPM (Ho et
+    al. 2020): with :math:`h = \\lfloor dim / 2 \\rfloor` frequencies
+    :math:`\\omega_i = P^{-i/h}` (:math:`P` = ``max_period``),
+
+    .. math:: e(t) = \\big(\\sin(\\omega_0 t), \\dots, \\sin(\\omega_{h-1} t),
+              \\cos(\\omega_0 t), \\dots, \\cos(\\omega_{h-1} t)\\big),
+
+    (a zero appended when ``dim`` is odd): nearby steps get similar vectors, and the network
+    can read both coarse and fine differences of :math:`t`.
+
+    >>> timestep_embedding(torch.tensor([0, 500]), 4).shape
+    torch.Size([2, 4])
+    >>> timestep_embedding(torch.tensor([0]), 4).tolist()  # sin(0) = 0, cos(0) = 1
+    [[0.0, 0.0, 1.0, 1.0]]
+    """
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device) / half)
+    args = t.float()[:, None] * freqs[None, :]
+    out = torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+    return F.pad(out, (0, dim % 2))
+
+
+class Denoiser(nn.Module):
+    """The noise predictor :math:`\\varepsilon_\\theta(z_t, t, y)` of a latent diffusion model.
+
+    An :func:`mlp` with SiLU activations whose input is the noisy embedding :math:`z_t`, the
+    :func:`timestep_embedding` of :math:`t` and, for a conditional model, the one-hot label
+    :math:`e_y`, side by side; its output, one number per latent coordinate, is its guess of
+    the noise :math:`\\varepsilon` that was added.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of :math:`z`.
+    hidden : sequence of int
+        Hidden widths of the MLP.
+    n_labels : int
+        Labels of a conditional model (0: unconditional).
+    time_dim : int
+        Size of the timestep embedding.
+
+    Examples
+    --------
+    >>> net = Denoiser(latent_dim=3, hidden=[16], n_labels=2, time_dim=8)
+    >>> net(torch.zeros(5, 3), torch.arange(5), torch.zeros(5, 2)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(self, latent_dim: int, hidden=(256, 256, 256), n_labels: int = 0, time_dim=64):
+        super().__init__()
+        self.time_dim = check_int(time_dim, "time_dim")
+        self.n_labels = check_int(n_labels, "n_labels", min_value=0)
+        self.net = mlp(
+            latent_dim + time_dim + n_labels, list(hidden), latent_dim, activation="silu"
+        )
+
+    def forward(self, z_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None):
+        parts = [z_t, timestep_embedding(t, self.time_dim)]
+        if self.n_labels:
+            parts.append(labels)
+        return self.net(torch.cat(parts, dim=1))

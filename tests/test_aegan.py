@@ -17,13 +17,13 @@ from tabgen_lib.models import Autoencoder as ModelsAutoencoder
 FAST = {
     "ae_hidden": (32,),
     "gan_hidden": (32,),
-    "ae_epochs": 3,
+    "ae_steps": 20,
     "gan_steps": 30,
     "batch_size": 64,
     "random_state": 0,
     "verbose": False,
 }
-TINY = {**FAST, "ae_epochs": 1, "gan_steps": 2}
+TINY = {**FAST, "ae_steps": 2, "gan_steps": 2}
 DISCRETE = ["city", "label"]
 
 
@@ -96,7 +96,8 @@ def test_networks_follow_the_specification(fitted):
 
 def test_history_records_both_stages(fitted):
     h = fitted.history_
-    assert len(h["ae_mse"]) == len(h["ae_ce"]) == FAST["ae_epochs"]
+    assert len(h["ae_mse"]) == len(h["ae_ce"]) == len(h["ae_val"]) == len(h["ae_step"]) > 0
+    assert h["ae_step"][-1] == FAST["ae_steps"] and fitted.ae_best_step_ in h["ae_step"]
     assert len(h["step"]) == len(h["d_loss"]) == len(h["g_loss"]) > 0
     assert h["step"][-1] == FAST["gan_steps"]
     assert all(np.isfinite(h[k]).all() for k in h)
@@ -110,7 +111,7 @@ def test_aegan_is_a_scikit_learn_estimator():
     model = AEGAN(ae_hidden=hidden, latent_dim=-1, random_state=3)  # not checked before fit
     assert model.ae_hidden is hidden and model.latent_dim == -1  # stored unchanged
     params = model.get_params()
-    assert params["random_state"] == 3 and params["device"] is None and len(params) == 20
+    assert params["random_state"] == 3 and params["device"] is None and len(params) == 23
     copy = clone(model)
     assert copy is not model and copy.get_params() == params
     assert repr(model) == "AEGAN(ae_hidden=[16, 8], latent_dim=-1, random_state=3)"

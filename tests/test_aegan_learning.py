@@ -43,7 +43,7 @@ def test_autoencoder_stage_learns_to_reconstruct():
     with forked_torch_rng(0):
         ae = Autoencoder(tf.spans_, latent_dim=4, hidden=[32])
     rng = torch.Generator().manual_seed(0)
-    history = train_autoencoder(ae, x, epochs=30, lr=1e-2, batch_size=64, latent_noise=0.0, rng=rng)
+    history = train_autoencoder(ae, x, steps=180, lr=1e-2, batch_size=64, latent_noise=0.0, rng=rng)
     assert history["ae_mse"][-1] < 0.2 * history["ae_mse"][0]
     assert history["ae_ce"][-1] < 0.2 * history["ae_ce"][0]
     back = tf.inverse_transform(ae(x).detach().numpy())
@@ -53,8 +53,8 @@ def test_autoencoder_stage_learns_to_reconstruct():
 
 def test_aegan_beats_trivial_baselines_on_a_dependent_table():
     real = dependent_table()
-    trained = AEGAN(**SMALL, gan_hidden=[64, 64], ae_epochs=40, gan_steps=600).fit(real, ["c"])
-    untrained = AEGAN(**SMALL, gan_hidden=[64, 64], ae_epochs=1, gan_steps=1).fit(real, ["c"])
+    trained = AEGAN(**SMALL, gan_hidden=[64, 64], ae_steps=240, gan_steps=600).fit(real, ["c"])
+    untrained = AEGAN(**SMALL, gan_hidden=[64, 64], ae_steps=1, gan_steps=1).fit(real, ["c"])
     rows, baseline = trained.sample(len(real)), untrained.sample(len(real))
     rng = np.random.default_rng(1)
     uniform = pd.DataFrame(
@@ -88,7 +88,7 @@ def by_label():
 
 def test_conditional_samples_follow_the_condition(by_label):
     settings = {**SMALL, "latent_dim": 4, "noise_dim": 8, "gan_hidden": [64]}
-    model = AEGAN(**settings, ae_epochs=30, gan_steps=400, conditional_on="label")
+    model = AEGAN(**settings, ae_steps=150, gan_steps=400, conditional_on="label")
     model.fit(by_label, ["label"])
     a = model.sample(200, condition="A")["x"]
     b = model.sample(200, condition="B")["x"]
