@@ -1,0 +1,363 @@
+"""Diffusion in the autoencoder's latent space: DDPM training, DDIM sampling (:class:`AEDiffusion`).
+
+Stage 1 is :class:`~tabgen_lib.aegan.AEGAN`'s autoencoder (:mod:`tabgen_lib.autoencoder_stage`);
+Stage 2 learns the distribution of the embeddings :math:`z_0 = \\mathrm{enc}(x)` of the
+training rows by *denoising* (Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic
+Models"), standardized per coordinate first (mean 0, variance 1, the scale the noise has).
+
+**Forward process.** Noise is added in :math:`T` small steps with variances
+:math:`\\beta_1 < \\dots < \\beta_T` (linear from :math:`10^{-4}` to :math:`0.02`,
+:math:`T = 1000`):
+
+.. math:: q(z_t \\mid z_{t-1}) = \\mathcal N\\big(z_t;\\ \\sqrt{1 - \\beta_t}\\, z_{t-1},\\
+          \\beta_t I\\big).
+
+With :math:`\\alpha_t = 1 - \\beta_t` and :math:`\\bar\\alpha_t = \\prod_{s \\le t} \\alpha_s`,
+composing Gaussians gives the jump from :math:`z_0` to any step in closed form: if
+:math:`z_{t-1} = \\sqrt{\\bar\\alpha_{t-1}} z_0 + \\sqrt{1 - \\bar\\alpha_{t-1}}\\,
+\\varepsilon'`, then :math:`z_t = \\sqrt{\\alpha_t \\bar\\alpha_{t-1}} z_0 +
+\\sqrt{\\alpha_t (1 - \\bar\\alpha_{t-1})}\\, \\varepsilon' + \\sqrt{1 - \\alpha_t}\\,
+\\varepsilon''`, and the two independent noises add up to one of variance
+:math:`\\alpha_t - \\bar\\alpha_t + 1 - \\alpha_t = 1 - \\bar\\alpha_t`. So
+
+.. math:: q(z_t \\mid z_0) = \\mathcal N\\big(z_t;\\ \\sqrt{\\bar\\alpha_t}\\, z_0,\\
+          (1 - \\bar\\alpha_t) I\\big), \\qquad
+          z_t = \\sqrt{\\bar\\alpha_t}\\, z_0 + \\sqrt{1 - \\bar\\alpha_t}\\, \\varepsilon,
+          \\quad \\varepsilon \\sim \\mathcal N(0, I).
+
+At :math:`t = T`, :math:`\\bar\\alpha_T \\approx 4 \\cdot 10^{-5}`: :math:`z_T` is
+pure noise, whatever :math:`z_0` was.
+
+**Training objective.** The reverse steps :math:`p_\\theta(z_{t-1} \\mid z_t)` are Gaussians
+whose mean is written through a network :math:`\\varepsilon_\\theta` that predicts the noise
+in :math:`z_t`. The variational bound on :math:`-\\log p_\\theta(z_0)` is a sum of KL
+divergences between Gaussians, each a weighted squared error
+:math:`\\|\\varepsilon - \\varepsilon_\\theta(z_t, t)\\|^2`; dropping the weights (Ho et al.'s
+*simplified* loss, which trained better) leaves
+
+.. math:: L_{simple} = \\mathbb E_{t \\sim U\\{1..T\\},\\ z_0,\\ \\varepsilon}
+          \\big\\| \\varepsilon - \\varepsilon_\\theta\\big(\\sqrt{\\bar\\alpha_t} z_0 +
+          \\sqrt{1 - \\bar\\alpha_t}\\, \\varepsilon,\\ t\\big) \\big\\|^2:
+
+pick a random step, noise a batch of embeddings in one jump, and regress the noise
+(:func:`train_denoiser`; the network is :class:`~tabgen_lib.models.Denoiser`).
+
+**Sampling with DDIM** (Song, Meng & Ermon 2021). From :math:`z_t` the network's noise
+estimate gives an estimate of the clean embedding, inverting the closed form,
+
+.. math:: \\hat z_0 = \\frac{z_t - \\sqrt{1 - \\bar\\alpha_t}\\, \\varepsilon_\\theta(z_t, t)}
+          {\\sqrt{\\bar\\alpha_t}},
+
+and the deterministic DDIM update (:math:`\\eta = 0`) jumps to an earlier step :math:`s < t`
+by putting the *same* noise back at that step's level:
+
+.. math:: z_s = \\sqrt{\\bar\\alpha_s}\\, \\hat z_0 + \\sqrt{1 - \\bar\\alpha_s}\\,
+          \\varepsilon_\\theta(z_t, t).
+
+Since the model was trained on the marginals :math:`q(z_t \\mid z_0)` only, the steps need
+not be consecutive: ``sampling_steps`` (50) evenly spaced steps from :math:`T` to 1 suffice,
+and the last update (:math:`\\bar\\alpha_0 = 1`) returns :math:`\\hat z_0`. Here
+:math:`\\hat z_0` is clipped to the range of the training embeddings at every step (the
+noise estimate recomputed to match), and the result is un-standardized and decoded.
+
+**Conditional model** (``conditional_on="income"``): the one-hot label is a third input of
+the denoiser, :math:`\\varepsilon_\\theta(z_t, t, y)`, and the label column is left out of
+the autoencoder as in :class:`~tabgen_lib.aegan.AEGAN` (no classifier-free guidance).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> table = pd.DataFrame({"x": rng.normal(size=200).round(2),
+...                       "colour": rng.choice(["red", "blue"], size=200)})
+>>> small = dict(ae_hidden=[32], denoiser_hidden=[32], ae_steps=50, diffusion_steps=50,
+...              sampling_steps=10, verbose=False)
+>>> model = AEDiffusion(**small, random_state=0).fit(table, ["colour"])
+>>> fake = model.sample(5)
+>>> list(fake.columns), len(fake)
+(['x', 'colour'], 5)
+>>> again = AEDiffusion(**small, random_state=0).fit(table, ["colour"])
+>>> again.sample(5).equals(fake), again.sample(5).equals(fake)  # same seed, then a new draw
+(True, False)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from . import validation
+from .aegan_labels import one_hot
+from .autoencoder_stage import _bar
+from .latent_base import LatentModel, check_widths
+from .models import Denoiser
+
+__all__ = ["AEDiffusion", "ddim_sample", "linear_schedule", "train_denoiser"]
+
+
+def linear_schedule(
+    n_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02
+) -> torch.Tensor:
+    """:math:`\\bar\\alpha_t = \\prod_{s \\le t} (1 - \\beta_s)` for a linear schedule of
+    :math:`\\beta` (Ho et al. 2020), as a float64 tensor; index ``t - 1`` holds step ``t``.
+
+    >>> alpha_bar = linear_schedule()
+    >>> len(alpha_bar), round(float(alpha_bar[0]), 4), float(alpha_bar[-1]) < 1e-4
+    (1000, 0.9999, True)
+    """
+    betas = torch.linspace(beta_start, beta_end, n_timesteps, dtype=torch.float64)
+    return torch.cumprod(1.0 - betas, dim=0)
+
+
+def _labels(codes, rows, n_labels: int, like: torch.Tensor) -> torch.Tensor | None:
+    return None if codes is None else one_hot(codes[rows], n_labels).to(like)
+
+
+def train_denoiser(
+    denoiser,
+    z0: torch.Tensor,
+    codes: torch.Tensor | None,
+    *,
+    alpha_bar: torch.Tensor,
+    steps: int,
+    lr: float,
+    batch_size: int,
+    rng: torch.Generator,
+    progress: bool = False,
+) -> dict:
+    """Train ``denoiser`` on the (standardized) embeddings ``z0`` with the simplified loss.
+
+    Each of ``steps`` Adam steps (learning rate ``lr``, decayed linearly to 0 over the
+    run) draws ``batch_size`` rows, a step :math:`t` and a noise :math:`\\varepsilon` per
+    row, forms :math:`z_t = \\sqrt{\\bar\\alpha_t} z_0 + \\sqrt{1 - \\bar\\alpha_t}\\,
+    \\varepsilon` and minimises :math:`\\|\\varepsilon - \\varepsilon_\\theta(z_t, t, y)\\|^2`
+    (``codes``: the rows' label codes, ``None`` for an unconditional model).
+
+    Returns ``{"diffusion_step", "diffusion_loss"}``: about 100 points, each the mean loss
+    since the previous one. The denoiser ends in eval mode.
+    """
+    n, device = len(z0), z0.device
+    n_labels = getattr(denoiser, "n_labels", 0)
+    abar = alpha_bar.to(device, torch.float32)
+    opt = torch.optim.Adam(denoiser.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1.0 - i / steps)
+    history: dict[str, list] = {"diffusion_step": [], "diffusion_loss": []}
+    log_every, running, count = max(1, steps // 100), 0.0, 0
+    denoiser.train()
+    for step in tqdm(range(1, steps + 1), desc="Stage 2: latent diffusion", **_bar(progress)):
+        rows = torch.randint(0, n, (min(batch_size, n),), generator=rng, device=device)
+        t = torch.randint(0, len(abar), (len(rows),), generator=rng, device=device)
+        eps = torch.randn(len(rows), z0.shape[1], generator=rng, device=device)
+        a = abar[t, None]
+        z_t = a.sqrt() * z0[rows] + (1 - a).sqrt() * eps
+        loss = F.mse_loss(denoiser(z_t, t + 1, _labels(codes, rows, n_labels, z0)), eps)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        schedule.step()
+        running, count = running + loss.item(), count + 1
+        if step % log_every == 0 or step == steps:
+            history["diffusion_step"].append(step)
+            history["diffusion_loss"].append(running / count)
+            running, count = 0.0, 0
+    denoiser.eval()
+    return history
+
+
+@torch.no_grad()
+def ddim_sample(
+    denoiser,
+    noise: torch.Tensor,
+    labels: torch.Tensor | None,
+    *,
+    alpha_bar: torch.Tensor,
+    n_steps: int,
+    low: torch.Tensor,
+    high: torch.Tensor,
+) -> torch.Tensor:
+    """Deterministic DDIM sampling (:math:`\\eta = 0`) from ``noise`` = :math:`z_T` in
+    ``n_steps`` evenly spaced steps; :math:`\\hat z_0` clipped to ``[low, high]`` each step.
+
+    ``labels``: one-hot labels of the rows (``None`` for an unconditional denoiser).
+    """
+    big_t = len(alpha_bar)
+    times = torch.linspace(big_t, 1, n_steps).round().long().unique_consecutive().tolist()
+    abar = alpha_bar.to(noise.device, torch.float32)
+    z = noise
+    for i, t in enumerate(times):
+        a_t = abar[t - 1]
+        a_s = abar[times[i + 1] - 1] if i + 1 < len(times) else torch.ones_like(a_t)
+        steps = torch.full((len(z),), t, device=z.device, dtype=torch.long)
+        eps = denoiser(z, steps, labels)
+        z0 = torch.clamp((z - (1 - a_t).sqrt() * eps) / a_t.sqrt(), low, high)
+        eps = (z - a_t.sqrt() * z0) / (1 - a_t).sqrt()  # the noise that fits the clipped z0
+        z = a_s.sqrt() * z0 + (1 - a_s).sqrt() * eps
+    return z
+
+
+class AEDiffusion(LatentModel):
+    """Autoencoder + latent DDPM synthesizer with ctgan's ``fit`` / ``sample`` interface.
+
+    A scikit-learn estimator (the constructor only stores its arguments). Stage 1 and its
+    settings are :class:`~tabgen_lib.aegan.AEGAN`'s; Stage 2 is a denoising diffusion
+    model of the embeddings (module docstring).
+
+    Parameters
+    ----------
+    diffusion_steps : int
+        Adam steps of the denoiser (a budget in steps, as the autoencoder's).
+    diffusion_lr : float
+        The denoiser's initial learning rate, decayed linearly to 0.
+    denoiser_hidden : sequence of int
+        Hidden widths of the denoiser's MLP.
+    time_dim : int
+        Size of the sinusoidal timestep embedding.
+    n_timesteps : int
+        :math:`T`, the steps of the forward process (linear :math:`\\beta` from
+        ``beta_start`` to ``beta_end``).
+    beta_start, beta_end : float
+        The first and last noise variance, ``0 < beta_start <= beta_end < 1``.
+    sampling_steps : int
+        DDIM steps per sample, at most ``n_timesteps``.
+    latent_dim, ae_hidden, ae_steps, ae_patience, ae_validation, ae_lr, latent_noise, \
+batch_size, max_snap_values, device, verbose
+        Stage 1 (``batch_size`` also for Stage 2), as in :class:`~tabgen_lib.aegan.AEGAN`,
+        but with a smaller, noisier latent space by default (16 and 0.1, measured in
+        :mod:`tabgen_lib.autoencoder_stage`).
+    conditional_on : str, optional
+        A discrete column to condition on: the label is an input of the denoiser.
+    random_state : int, optional
+        Seeds the initial weights, the training batches, steps and noise and
+        ``sample_rng_``; ``None`` takes a fresh seed at every fit. The caller's global
+        random state is never changed.
+
+    Attributes
+    ----------
+    denoiser_ : Denoiser
+        The noise predictor (:class:`~tabgen_lib.models.Denoiser`).
+    alpha_bar_ : torch.Tensor
+        :math:`\\bar\\alpha_1, \\dots, \\bar\\alpha_T` (:func:`linear_schedule`).
+    latent_mean_, latent_std_ : torch.Tensor
+        Per coordinate, the mean and standard deviation of the training embeddings (the
+        diffusion model works on standardized embeddings).
+    history_ : dict of lists
+        Stage 1's (see :class:`~tabgen_lib.aegan.AEGAN`), plus ``diffusion_step`` and
+        ``diffusion_loss``.
+    autoencoder_, transformer_, columns_, device_, latent_low_, latent_high_, labels_, \
+label_freq_, label_dtype_, ae_best_step_, sample_rng_
+        As in :class:`~tabgen_lib.aegan.AEGAN`.
+    """
+
+    def __init__(
+        self,
+        diffusion_steps: int = 10_000,
+        diffusion_lr: float = 1e-3,
+        denoiser_hidden=(256, 256, 256),
+        time_dim: int = 64,
+        n_timesteps: int = 1000,
+        beta_start: float = 1e-4,
+        beta_end: float = 0.02,
+        sampling_steps: int = 50,
+        latent_dim: int = 16,
+        ae_hidden=(256, 128),
+        ae_steps: int = 4000,
+        ae_patience: int = 500,
+        ae_validation: float = 0.1,
+        ae_lr: float = 1e-3,
+        latent_noise: float = 0.1,
+        batch_size: int = 512,
+        conditional_on: str | None = None,
+        max_snap_values: int = 256,
+        random_state: int | None = None,
+        device=None,
+        verbose: bool = True,
+    ):
+        self.diffusion_steps = diffusion_steps
+        self.diffusion_lr = diffusion_lr
+        self.denoiser_hidden = denoiser_hidden
+        self.time_dim = time_dim
+        self.n_timesteps = n_timesteps
+        self.beta_start = beta_start
+        self.beta_end = beta_end
+        self.sampling_steps = sampling_steps
+        self.latent_dim = latent_dim
+        self.ae_hidden = ae_hidden
+        self.ae_steps = ae_steps
+        self.ae_patience = ae_patience
+        self.ae_validation = ae_validation
+        self.ae_lr = ae_lr
+        self.latent_noise = latent_noise
+        self.batch_size = batch_size
+        self.conditional_on = conditional_on
+        self.max_snap_values = max_snap_values
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        self._check_stage1_params()
+        for name in ("diffusion_steps", "time_dim", "n_timesteps", "sampling_steps"):
+            validation.check_int(getattr(self, name), name, min_value=1)
+        if self.sampling_steps > self.n_timesteps:
+            raise ValueError(
+                f"sampling_steps={self.sampling_steps} is more than n_timesteps="
+                f"{self.n_timesteps}: DDIM visits a subset of the training steps."
+            )
+        validation.check_float(self.diffusion_lr, "diffusion_lr", min_value=0, include_min=False)
+        validation.check_float(
+            self.beta_start, "beta_start", min_value=0, max_value=1, include_min=False
+        )
+        validation.check_float(
+            self.beta_end, "beta_end", min_value=self.beta_start, max_value=1, include_max=False
+        )
+        check_widths(self.denoiser_hidden, "denoiser_hidden")
+
+    def _build(self) -> None:
+        self._build_autoencoder()
+        self.alpha_bar_ = linear_schedule(self.n_timesteps, self.beta_start, self.beta_end)
+        self.denoiser_ = Denoiser(
+            self.latent_dim, list(self.denoiser_hidden), len(self.labels_), self.time_dim
+        ).to(self.device_)
+
+    def _networks(self) -> dict:
+        return {"autoencoder": self.autoencoder_, "denoiser": self.denoiser_}
+
+    def _fit_latent(self, z, codes, rng) -> dict:
+        """Stage 2: the denoiser on the standardized embeddings of all training rows."""
+        self.latent_mean_ = z.mean(dim=0)
+        self.latent_std_ = z.std(dim=0, unbiased=False).clamp_min(1e-6)
+        return train_denoiser(
+            self.denoiser_,
+            (z - self.latent_mean_) / self.latent_std_,
+            codes,
+            alpha_bar=self.alpha_bar_,
+            steps=self.diffusion_steps,
+            lr=self.diffusion_lr,
+            batch_size=self.batch_size,
+            rng=rng,
+            progress=self.verbose,
+        )
+
+    def _generate(self, n: int, codes) -> torch.Tensor:
+        """``n`` embeddings: DDIM from noise drawn with ``sample_rng_``, un-standardized."""
+        noise = torch.randn(n, self.latent_dim, generator=self.sample_rng_).to(self.device_)
+        labels = None if codes is None else one_hot(codes, len(self.labels_)).to(self.device_)
+        mean, std = self.latent_mean_, self.latent_std_
+        z = ddim_sample(
+            self.denoiser_,
+            noise,
+            labels,
+            alpha_bar=self.alpha_bar_,
+            n_steps=self.sampling_steps,
+            low=(self.latent_low_ - mean) / std,
+            high=(self.latent_high_ - mean) / std,
+        )
+        return z * std + mean
+
+    def _latent_state(self) -> dict:
+        return {"mean": self.latent_mean_.cpu(), "std": self.latent_std_.cpu()}
+
+    def _set_latent_state(self, state: dict) -> None:
+        self.latent_mean_ = state["mean"].to(self.device_)
+        self.latent_std_ = state["std"].to(self.device_)
