@@ -1,47 +1,43 @@
-"""Benchmark of the course's table generators on Adult: ``python -m tabgen_lib.bench``.
+"""Benchmark of the course's table generators: ``python -m tabgen_lib.bench``.
 
-Every generator is fitted on Adult's training split (:func:`tabgen_lib.load_adult`) and
-its synthetic table, as many rows as the training split, is judged with the same
-metrics against the same real rows:
+Every generator (:mod:`tabgen_lib.bench_generators`) is fitted, for every seed, on the
+training rows of every table (:mod:`tabgen_lib.bench_data`: Adult, insurance, tips), and
+its synthetic table, as many rows as the training rows, is judged with the same metrics
+against the same real rows:
 
 * **RF / LR detection AUC** (:func:`~tabgen_lib.metrics.detection_auc`): can a random
   forest / a logistic regression tell synthetic rows from training rows?  0.5 is ideal.
 * **Efficacy ratio** (:func:`~tabgen_lib.metrics.efficacy`): test AUC on real held-out
   rows of a model trained on synthetic rows, divided by that of the same model trained on
   the real training rows, for logistic regression, random forest and gradient boosting
-  predicting ``income``.  1 is ideal.
+  predicting the table's target.  1 is ideal.
 * **Exact-copy share** (:func:`~tabgen_lib.metrics.exact_copy_share`): synthetic rows
   identical to a training row.  0 is ideal.
 * **DCR share** (:func:`~tabgen_lib.metrics.dcr_share`): synthetic rows closer to the
   training rows than to real held-out rows.  0.5 is ideal.
 
-Adult's test split is cut in two halves (seeded): the **holdout** (the test rows of the
-efficacy models and the unseen rows of the DCR share) and the **stand-in**, which plays
-the synthetic table in the ``"real rows"`` row.  Real rows that no generator saw are
-the best a generator can hope for: that row is the limit of every column.  The
-``"autoencoder only"`` row judges the AE-GAN's decoded reconstructions of the training
-rows: the ceiling of its GAN stage, which can only generate what the decoder can
-express.
+One run per generator cannot rank generators: the default is three seeds, each a new
+split of the held-out rows and a new fit, and the tables (:mod:`tabgen_lib.bench_results`)
+report mean ± standard deviation and the worst seed.
 
-Results go to ``bench_adult.json`` (with the machine and the settings) and
-``bench_adult.md`` (a Markdown table without heading, for a MyST ``{include}``), rewritten
-after every model so that a long run keeps what it finished. Their folder,
+Results go to ``bench_<table>.json`` (with the machine and the settings) and
+``bench_<table>.md`` (a Markdown table without heading, for a MyST ``{include}``),
+rewritten after every row so that a long run keeps what it finished. Their folder,
 :data:`RESULTS_DIR` (``--out-dir`` chooses another): ``tabgen_lib/results`` in a source
 checkout (a ``pyproject.toml`` next to the package folder, editable installs included),
 where the committed results live and ship with the package; else ``bench_results`` in the
-current folder, never the installed package. :func:`load_results` and
+current folder, never the installed package. :func:`load_results`, :func:`summary` and
 :func:`results_markdown` read the shipped results, wherever the package is installed (in
 Colab too), as chapter 09 does.
 
-Each generator is a small function in :data:`GENERATORS` (see :func:`register`);
-``--models`` selects some, ``--quick`` runs a smoke test (2,000 rows, tiny epochs).
+``--models`` and ``--tables`` select, ``--seeds`` sets the seeds, ``--append`` keeps the
+rows of the existing files that a run does not redo, ``--quick`` runs a smoke test.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.resources
 import json
 import os
 import platform
@@ -50,19 +46,20 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
-from .data import ADULT_DISCRETE, ADULT_TARGET, load_adult
+from .bench_data import BENCH_TABLES, QUICK_ROWS, BenchData, load_bench_data
+from .bench_generators import GENERATORS, BenchSettings, Generated, proportional_counts, register
+from .bench_results import load_results, markdown_table, merge_results, results_markdown, summary
 from .metrics import dcr_share, detection_auc, efficacy, exact_copy_share
-from .runtime import set_seed
+from .privacy import distance_attack
 
 __all__ = [
+    "BENCH_TABLES",
     "GENERATORS",
     "BenchData",
     "BenchSettings",
@@ -73,11 +70,13 @@ __all__ = [
     "load_results",
     "main",
     "markdown_table",
+    "merge_results",
     "proportional_counts",
     "register",
     "resolve_models",
     "results_markdown",
     "run_bench",
+    "summary",
 ]
 
 
@@ -104,220 +103,6 @@ def default_out_dir(package_dir: Path | str = _PACKAGE_DIR) -> Path:
 
 #: Where ``python -m tabgen_lib.bench`` writes its files by default (:func:`default_out_dir`).
 RESULTS_DIR = default_out_dir()
-QUICK_ROWS = 2000
-
-
-@dataclass
-class BenchData:
-    """The real tables of a benchmark run.
-
-    ``train``: what the generators are fitted on; ``holdout``: unseen real rows (efficacy
-    test set, DCR holdout); ``stand_in``: other unseen real rows (the ``"real rows"``
-    generator's output).
-    """
-
-    train: pd.DataFrame
-    holdout: pd.DataFrame
-    stand_in: pd.DataFrame
-    discrete_columns: list = field(default_factory=lambda: list(ADULT_DISCRETE))
-    target: str = ADULT_TARGET
-    name: str = "adult"
-
-
-@dataclass
-class BenchSettings:
-    """Everything that changes the numbers of a run (stored in the JSON file)."""
-
-    seed: int = 0
-    quick: bool = False
-    ctgan_epochs: int = 300
-    detection_seeds: tuple = (0, 1, 2)
-    detection_splits: int = 4
-    detection_max_rows: int | None = 10_000
-    efficacy_models: tuple = ("lr", "rf", "gb")
-    verbose: bool = True
-
-
-@dataclass
-class Generated:
-    """What a generator function returns: its table, fit time (None: no fit) and a note."""
-
-    synthetic: pd.DataFrame
-    fit_seconds: float | None
-    note: str = ""
-
-
-GeneratorFn = Callable[[BenchData, BenchSettings, dict], Generated]
-#: The benchmark's rows, in order: name -> function(data, settings, cache) -> Generated.
-#: ``cache`` is shared by the functions of one run (the AE-GAN is fitted once for two rows).
-GENERATORS: dict[str, GeneratorFn] = {}
-
-
-def register(name: str, registry: dict | None = None):
-    """Decorator that adds a generator function to ``registry`` (default :data:`GENERATORS`).
-
-    Examples
-    --------
-    >>> mine = {}
-    >>> @register("copy", mine)
-    ... def copy_rows(data, settings, cache):
-    ...     return Generated(data.train.copy(), fit_seconds=0.0)
-    >>> list(mine)
-    ['copy']
-    """
-    target = GENERATORS if registry is None else registry
-
-    def add(function: GeneratorFn) -> GeneratorFn:
-        target[name] = function
-        return function
-
-    return add
-
-
-def proportional_counts(labels: pd.Series, n: int) -> dict:
-    """Split ``n`` rows over the classes of ``labels`` in their proportions (summing to ``n``).
-
-    Largest remainders: every class gets the floor of its share, and the rows left go to
-    the classes with the largest fractional parts.
-
-    Examples
-    --------
-    >>> proportional_counts(pd.Series(["a", "a", "b"]), 10)
-    {'a': 7, 'b': 3}
-    """
-    shares = labels.value_counts(normalize=True).sort_index()
-    exact = shares.to_numpy() * n
-    counts = np.floor(exact).astype(int)
-    left = n - counts.sum()
-    counts[np.argsort(-(exact - counts), kind="stable")[:left]] += 1
-    return {label: int(c) for label, c in zip(shares.index, counts, strict=True)}
-
-
-def _timed(function) -> tuple[object, float]:
-    start = time.perf_counter()
-    result = function()
-    return result, time.perf_counter() - start
-
-
-# ---------------------------------------------------------------- the generators
-
-
-def _aegan_kwargs(settings: BenchSettings) -> dict:
-    kwargs = {"random_state": settings.seed, "verbose": settings.verbose}
-    if settings.quick:
-        kwargs.update(ae_epochs=2, gan_steps=20)
-    return kwargs
-
-
-def _fitted_aegan(data: BenchData, settings: BenchSettings, cache: dict):
-    """The plain AE-GAN of this run, fitted once and shared by two rows."""
-    if "AE-GAN" not in cache:
-        from .aegan import AEGAN
-
-        set_seed(settings.seed)
-        model = AEGAN(**_aegan_kwargs(settings))
-        cache["AE-GAN"] = _timed(lambda: model.fit(data.train, data.discrete_columns))
-    return cache["AE-GAN"]
-
-
-@register("AE-GAN")
-def _aegan(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    model, seconds = _fitted_aegan(data, settings, cache)
-    set_seed(settings.seed)
-    return Generated(model.sample(len(data.train)), seconds)
-
-
-@register("AE-GAN, balanced D")
-def _aegan_balanced(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    """The AE-GAN with the discriminator as fast as the generator (d_lr_factor=1, k_steps_g=1)."""
-    from .aegan import AEGAN
-
-    set_seed(settings.seed)
-    model = AEGAN(d_lr_factor=1.0, k_steps_g=1, **_aegan_kwargs(settings))
-    _, seconds = _timed(lambda: model.fit(data.train, data.discrete_columns))
-    set_seed(settings.seed)
-    note = "d_lr_factor=1, k_steps_g=1 instead of the course's 0.25 and 3"
-    return Generated(model.sample(len(data.train)), seconds, note)
-
-
-@register("cGAN")
-def _cgan(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    from .aegan import AEGAN
-
-    set_seed(settings.seed)
-    model = AEGAN(conditional_on=data.target, **_aegan_kwargs(settings))
-    _, seconds = _timed(lambda: model.fit(data.train, data.discrete_columns))
-    set_seed(settings.seed)
-    counts = proportional_counts(data.train[data.target], len(data.train))
-    parts = [model.sample(n, condition=label) for label, n in counts.items() if n > 0]
-    synthetic = pd.concat(parts, ignore_index=True)
-    synthetic = synthetic.sample(frac=1.0, random_state=settings.seed).reset_index(drop=True)
-    return Generated(synthetic, seconds, f"conditional on {data.target}, real label shares")
-
-
-def _ctgan_family(cls, data: BenchData, settings: BenchSettings) -> Generated:
-    epochs = 2 if settings.quick else settings.ctgan_epochs
-    set_seed(settings.seed)
-    model = cls(epochs=epochs, verbose=settings.verbose)
-    _, seconds = _timed(lambda: model.fit(data.train, data.discrete_columns))
-    model.set_random_state(settings.seed)
-    return Generated(model.sample(len(data.train)), seconds, f"{epochs} epochs")
-
-
-@register("CTGAN")
-def _ctgan(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    from ctgan import CTGAN
-
-    return _ctgan_family(CTGAN, data, settings)
-
-
-@register("TVAE")
-def _tvae(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    from ctgan import TVAE
-
-    return _ctgan_family(TVAE, data, settings)
-
-
-@register("real rows")
-def _real_rows(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    note = f"{len(data.stand_in)} unseen real rows (half of the test split): the limit"
-    return Generated(data.stand_in.reset_index(drop=True), None, note)
-
-
-@register("autoencoder only")
-def _autoencoder_only(data: BenchData, settings: BenchSettings, cache: dict) -> Generated:
-    """Decoded reconstructions of *unseen* real rows (the stand-in half of the test split).
-
-    Reconstructing the training rows would pair each real row with its own reconstruction
-    in the detection and distance metrics (twins on both sides), which flatters the score.
-    """
-    shared = "AE-GAN" in cache
-    model, seconds = _fitted_aegan(data, settings, cache)
-    note = (
-        f"decoded reconstructions of {len(data.stand_in):,} unseen real rows: "
-        "the ceiling of the GAN stage"
-    )
-    rows = model.reconstruct(data.stand_in.reset_index(drop=True))
-    if shared:
-        return Generated(rows, None, note + " (model of the AE-GAN row)")
-    return Generated(rows, seconds, note)
-
-
-# ---------------------------------------------------------------- running and reporting
-
-
-def load_bench_data(quick: bool = False, seed: int = 0) -> BenchData:
-    """Adult's train split, and its test split cut in two seeded halves (holdout, stand-in).
-
-    ``quick`` keeps :data:`QUICK_ROWS` random rows of each table.
-    """
-    train, test = load_adult()
-    holdout = test.sample(frac=0.5, random_state=seed)
-    stand_in = test.drop(index=holdout.index)
-    tables = [train, holdout, stand_in]
-    if quick:
-        tables = [t.sample(n=min(QUICK_ROWS, len(t)), random_state=seed) for t in tables]
-    return BenchData(*(t.reset_index(drop=True) for t in tables))
 
 
 def resolve_models(spec: str | None, registry: dict | None = None) -> list[str]:
@@ -353,6 +138,11 @@ def resolve_models(spec: str | None, registry: dict | None = None) -> list[str]:
 def evaluate(synthetic: pd.DataFrame, data: BenchData, settings: BenchSettings) -> dict:
     """Every metric of the benchmark for one synthetic table.
 
+    Besides the metrics of the module docstring, ``"distance_attack"`` is the ROC AUC (and
+    its bootstrap interval) of :func:`~tabgen_lib.privacy.distance_attack`: can the
+    distance to the closest synthetic record tell training rows (a sample as large as the
+    held-out rows) from held-out rows?  0.5 is ideal.
+
     When :func:`~tabgen_lib.metrics.efficacy` cannot be computed (a synthetic target
     with one class only), ``"efficacy"`` is ``None`` and ``"efficacy_error"`` says why;
     the other metrics are still measured.
@@ -366,7 +156,7 @@ def evaluate(synthetic: pd.DataFrame, data: BenchData, settings: BenchSettings) 
             discrete,
             model=model,
             n_splits=settings.detection_splits,
-            seeds=settings.detection_seeds,
+            seeds=settings.detection_seeds or (settings.seed,),
             max_rows=settings.detection_max_rows,
         )
         for model in ("rf", "lr")
@@ -384,14 +174,28 @@ def evaluate(synthetic: pd.DataFrame, data: BenchData, settings: BenchSettings) 
         utility = {"efficacy": {model: row.to_dict() for model, row in table.iterrows()}}
     except ValueError as err:  # e.g. a generator that lost a class of the target
         utility = {"efficacy": None, "efficacy_error": str(err)}
+    # membership inference by distance (tabgen_lib.privacy): as many members as non-members
+    members = data.train.sample(
+        n=min(len(data.train), len(data.holdout)), random_state=settings.seed
+    )
+    attack = distance_attack(
+        members, data.holdout, synthetic, discrete, n_bootstrap=200, random_state=settings.seed
+    )
     return {
         **detection,
         **utility,
+        "distance_attack": {"auc": attack.auc, "low": attack.auc_low, "high": attack.auc_high},
         "exact_copy_share": exact_copy_share(synthetic, data.train),
         "dcr_share": dcr_share(
             synthetic, data.train, data.holdout, discrete, random_state=settings.seed
         ),
     }
+
+
+def _timed(function) -> tuple[object, float]:
+    start = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - start
 
 
 def machine_info() -> dict:
@@ -409,113 +213,6 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-
-
-def _auc_text(result: dict | None) -> str:
-    return "—" if not result else f"{result['mean']:.3f} ± {result['std']:.3f}"
-
-
-def markdown_table(results: dict) -> str:
-    """The benchmark's rows as a Markdown table, then one line on the setup (no heading)."""
-    header = (
-        "| Generator | Fit (s) | RF detection AUC | LR detection AUC "
-        "| Efficacy ratio LR / RF / GB | Exact copies | DCR share |\n"
-        "|:--|--:|:-:|:-:|:-:|--:|--:|"
-    )
-    lines = [header]
-    failed = []
-    for row in results["rows"]:
-        if "error" in row:
-            failed.append(row["model"])
-            lines.append(f"| {row['model']} | failed | — | — | — | — | — |")
-            continue
-        fit = "—" if row["fit_seconds"] is None else f"{row['fit_seconds']:.0f}"
-        name = row["model"]
-        if row.get("note", "").endswith(" epochs"):  # ctgan's models: say how long they trained
-            name += f" ({row['note']})"
-        if row["efficacy"] is None:
-            ratios = "n/a"
-            failed.append(f"efficacy of {row['model']}")
-        else:
-            ratios = " / ".join(f"{v['ratio']:.2f}" for v in row["efficacy"].values())
-        lines.append(
-            f"| {name} | {fit} | {_auc_text(row['detection_rf'])} "
-            f"| {_auc_text(row['detection_lr'])} | {ratios} "
-            f"| {row['exact_copy_share']:.3f} | {row['dcr_share']:.3f} |"
-        )
-    info, settings, sizes = results["machine"], results["settings"], results["sizes"]
-    mode = " Quick smoke-test run: not the real benchmark." if settings["quick"] else ""
-    footer = (
-        f"Adult, {sizes['train']:,} training rows; synthetic tables as large as the training "
-        f"split; held-out real rows: {sizes['holdout']:,}. Ideal values: detection AUC 0.5, "
-        "efficacy ratio 1, exact copies 0, DCR share 0.5. Detection: mean ± std over "
-        f"{len(settings['detection_seeds'])} seeds, at most {settings['detection_max_rows']} "
-        f"rows a side. Run on {info['date'][:10]}, {info['cpu_count']} CPUs, "
-        f"torch {info['torch_version']} ({info['torch_threads']} "
-        f"thread{'s' if info['torch_threads'] != 1 else ''}"
-        f"{', ' + info['cuda'] if info['cuda'] else ''}).{mode}"
-    )
-    if failed:
-        footer += f" Failed: {', '.join(failed)} (the JSON file says why)."
-    return "\n".join(lines) + "\n\n" + footer + "\n"
-
-
-def merge_results(old: dict, new: dict) -> dict:
-    """``new`` with the rows of ``old`` that it did not re-run kept in front (same split only).
-
-    Examples
-    --------
-    >>> old = {"dataset": "adult", "sizes": {"train": 9}, "rows": [{"model": "A"}, {"model": "B"}]}
-    >>> new = {"dataset": "adult", "sizes": {"train": 9}, "rows": [{"model": "B", "x": 1}]}
-    >>> [row["model"] for row in merge_results(old, new)["rows"]]
-    ['A', 'B']
-    """
-    if old.get("dataset") != new.get("dataset") or old.get("sizes") != new.get("sizes"):
-        raise ValueError("The results to merge were measured on different data: run them again.")
-    rerun = {row["model"] for row in new["rows"]}
-    kept = [row for row in old["rows"] if row["model"] not in rerun]
-    return {**new, "rows": kept + new["rows"]}
-
-
-def _shipped(dataset: str, suffix: str) -> str:
-    name = f"bench_{dataset}{suffix}"
-    file = importlib.resources.files(__package__).joinpath("results", name)
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"tabgen_lib ships no {name}: run `python -m tabgen_lib.bench` in a source checkout"
-        )
-    return file.read_text(encoding="utf-8")
-
-
-def load_results(dataset: str = "adult") -> dict:
-    """The benchmark results shipped with the package (``tabgen_lib/results/bench_<dataset>.json``).
-
-    They are package data, so they are there wherever tabgen_lib is installed (a clone,
-    Binder, Colab's ``pip install``). In a source checkout ``python -m tabgen_lib.bench``
-    rewrites them. The dict is what :func:`run_bench` returns: ``dataset``, ``machine``,
-    ``settings``, ``sizes`` and ``rows``, one per generator.
-
-    Examples
-    --------
-    >>> results = load_results()
-    >>> results["dataset"], "AE-GAN" in [row["model"] for row in results["rows"]]
-    ('adult', True)
-    """
-    return json.loads(_shipped(dataset, ".json"))
-
-
-def results_markdown(dataset: str = "adult") -> str:
-    """The shipped benchmark table (``tabgen_lib/results/bench_<dataset>.md``), as Markdown.
-
-    The table of :func:`markdown_table` without heading, then a line on how it was measured;
-    in a notebook, ``IPython.display.Markdown(results_markdown())`` shows it.
-
-    Examples
-    --------
-    >>> results_markdown().startswith("| Generator | Fit (s) |")
-    True
-    """
-    return _shipped(dataset, ".md")
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -547,8 +244,11 @@ def run_bench(
     out_dir: Path | str | None = None,
     registry: dict | None = None,
     append: bool = False,
+    *,
+    dataset: str = "adult",
+    seeds=None,
 ) -> dict:
-    """Fit and judge each chosen generator; write the JSON and Markdown files after each one.
+    """Fit and judge each chosen generator for each seed; write the files after each row.
 
     A generator that raises is recorded with its error and the run goes on. Each file is
     replaced atomically, so an interrupted run (Ctrl-C) leaves the rows finished so far.
@@ -558,39 +258,52 @@ def run_bench(
     models : list of str, optional
         Names in ``registry`` (default: all, in registry order).
     data : BenchData, optional
-        Default :func:`load_bench_data` (Adult).
+        The same tables for every seed; default :func:`load_bench_data` of ``dataset``,
+        split anew for each seed.
     settings : BenchSettings, optional
+        ``settings.seed`` is replaced by each of ``seeds``.
     out_dir : path, optional
         Default :data:`RESULTS_DIR` (see :func:`default_out_dir`).
     registry : dict, optional
         Default :data:`GENERATORS`; pass your own to benchmark other generators.
     append : bool
-        Keep the rows of the existing ``bench_<dataset>.json`` in ``out_dir`` that this
-        run does not redo (see :func:`merge_results`): every write merges them in, so
-        they are never lost, even if the run is interrupted. ``ValueError`` before any
-        fit if that file was measured on other data.
+        Keep the rows of the existing ``bench_<table>.json`` in ``out_dir`` that this run
+        does not redo (same model and seed; see :func:`merge_results`): every write merges
+        them in, so they are never lost, even if the run is interrupted. ``ValueError``
+        before any fit if that file was measured on other data.
+    dataset : str
+        A name of :data:`BENCH_TABLES` (ignored when ``data`` is given).
+    seeds : sequence of int, optional
+        Default ``[settings.seed]``.
 
     Returns
     -------
     dict
         What the JSON file holds: ``dataset``, ``machine``, ``settings``, ``sizes``,
-        ``rows`` (one dict per model: ``model``, ``fit_seconds``, ``eval_seconds``,
-        ``n_synthetic``, ``note``, the metrics of :func:`evaluate`, or ``error``; with
-        ``append``, the kept old rows first).
+        ``rows`` (one dict per model and seed: ``model``, ``seed``, ``fit_seconds``,
+        ``eval_seconds``, ``n_synthetic``, ``note``, the metrics of :func:`evaluate`, or
+        ``error``; with ``append``, the kept old rows first).
     """
     settings = BenchSettings() if settings is None else settings
     registry = GENERATORS if registry is None else registry
     models = list(registry) if models is None else models
-    data = load_bench_data(settings.quick, settings.seed) if data is None else data
+    seeds = [settings.seed] if seeds is None else [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed.")
     out_dir = RESULTS_DIR if out_dir is None else Path(out_dir)
+
+    def tables(seed: int) -> BenchData:
+        return data if data is not None else load_bench_data(dataset, seed, settings.quick)
+
+    first = tables(seeds[0])
     results = {
-        "dataset": data.name,
+        "dataset": first.name,
         "machine": machine_info(),
-        "settings": asdict(settings),
-        "sizes": {k: len(getattr(data, k)) for k in ("train", "holdout", "stand_in")},
+        "settings": {**asdict(settings), "seed": None, "seeds": seeds},
+        "sizes": {k: len(getattr(first, k)) for k in ("train", "holdout", "stand_in")},
         "rows": [],
     }
-    old_path = out_dir / f"bench_{data.name}.json"
+    old_path = out_dir / f"bench_{first.name}.json"
     old = json.loads(old_path.read_text()) if append and old_path.is_file() else None
     if old is not None:
         merge_results(old, results)  # different data: refuse before any fit
@@ -598,34 +311,60 @@ def run_bench(
     def merged() -> dict:
         return results if old is None else merge_results(old, results)
 
-    cache: dict = {}
-    for i, name in enumerate(models, start=1):
-        print(f"[{i}/{len(models)}] {name}: fitting and sampling ...", flush=True)
-        row: dict = {"model": name}
-        try:
-            made = registry[name](data, settings, cache)
-            print(f"[{i}/{len(models)}] {name}: evaluating ...", flush=True)
-            metrics, seconds = _timed(lambda made=made: evaluate(made.synthetic, data, settings))
-            row.update(
-                fit_seconds=made.fit_seconds,
-                eval_seconds=seconds,
-                n_synthetic=len(made.synthetic),
-                note=made.note,
-                **metrics,
-            )
-        except Exception as err:  # keep the other rows of a long run
-            row["error"] = f"{type(err).__name__}: {err}"
-            traceback.print_exc()
-        results["rows"].append(row)
-        _write(merged(), out_dir)
+    total = len(models) * len(seeds)
+    done = 0
+    for seed in seeds:
+        seed_data = first if seed == seeds[0] else tables(seed)
+        seed_settings = replace(settings, seed=seed)
+        cache: dict = {}
+        for name in models:
+            done += 1
+            tag = f"[{done}/{total}] {first.name}, seed {seed}, {name}"
+            print(f"{tag}: fitting and sampling ...", flush=True)
+            row: dict = {"model": name, "seed": seed}
+            try:
+                made = registry[name](seed_data, seed_settings, cache)
+                print(f"{tag}: evaluating ...", flush=True)
+                metrics, seconds = _timed(
+                    lambda m=made, d=seed_data, s=seed_settings: evaluate(m.synthetic, d, s)
+                )
+                row.update(
+                    fit_seconds=made.fit_seconds,
+                    eval_seconds=seconds,
+                    n_synthetic=len(made.synthetic),
+                    note=made.note,
+                    **metrics,
+                )
+            except Exception as err:  # keep the other rows of a long run
+                row["error"] = f"{type(err).__name__}: {err}"
+                traceback.print_exc()
+            results["rows"].append(row)
+            _write(merged(), out_dir)
     return merged()
 
 
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        msg = f"{text!r} is not a comma-separated list of integers"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one seed")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m tabgen_lib.bench [--models A,B] [--quick] ...``."""
+    """Command line: ``python -m tabgen_lib.bench [--tables T] [--models A,B] [--seeds 0,1,2]``."""
     parser = argparse.ArgumentParser(
         prog="python -m tabgen_lib.bench",
-        description="Fit the course's generators on Adult and compare them with the same metrics.",
+        description="Fit the course's generators on each table for each seed and compare them "
+        "with the same metrics.",
+    )
+    parser.add_argument(
+        "--tables",
+        default=",".join(BENCH_TABLES),
+        help=f"comma-separated subset of {list(BENCH_TABLES)} (default: all)",
     )
     parser.add_argument(
         "--models",
@@ -633,17 +372,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated subset of {list(GENERATORS)} (default: all); "
         "'real' and 'AE' are short for 'real rows' and 'autoencoder only'",
     )
+    parser.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="default 0,1,2")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"smoke test: {QUICK_ROWS:,} rows and tiny epochs (numbers mean nothing)",
+        help=f"smoke test: at most {QUICK_ROWS:,} rows and tiny budgets (numbers mean nothing)",
     )
     parser.add_argument("--ctgan-epochs", type=int, default=300, help="CTGAN and TVAE epochs")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every fit and split")
     parser.add_argument(
         "--append",
         action="store_true",
-        help="keep the rows of the existing results file that this run does not redo",
+        help="keep the rows of the existing results files that this run does not redo",
     )
     parser.add_argument(
         "--threads",
@@ -664,19 +403,33 @@ def main(argv: list[str] | None = None) -> int:
         models = resolve_models(args.models)
     except ValueError as err:
         parser.error(str(err))
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()]
+    unknown = [t for t in tables if t not in BENCH_TABLES]
+    if unknown or not tables:
+        parser.error(f"--tables: unknown {unknown}; choose from {list(BENCH_TABLES)}")
     if args.ctgan_epochs < 1:
         parser.error("--ctgan-epochs must be at least 1")
     if args.threads < 1:
         parser.error("--threads must be at least 1")
     torch.set_num_threads(args.threads)
-    settings = BenchSettings(seed=args.seed, quick=args.quick, ctgan_epochs=args.ctgan_epochs)
-    # --append: every write keeps the existing rows that this run does not redo
-    results = run_bench(models, settings=settings, out_dir=args.out_dir, append=args.append)
-    print()
-    print(markdown_table(results))
-    stem = args.out_dir / f"bench_{results['dataset']}"
-    print(f"Written: {stem}.json and {stem}.md")
-    return 1 if any("error" in row for row in results["rows"]) else 0
+    settings = BenchSettings(quick=args.quick, ctgan_epochs=args.ctgan_epochs)
+    status = 0
+    for table in tables:
+        # --append: every write keeps the existing rows that this run does not redo
+        results = run_bench(
+            models,
+            settings=settings,
+            out_dir=args.out_dir,
+            append=args.append,
+            dataset=table,
+            seeds=args.seeds,
+        )
+        print()
+        print(markdown_table(results))
+        stem = args.out_dir / f"bench_{results['dataset']}"
+        print(f"Written: {stem}.json and {stem}.md")
+        status = status or int(any("error" in row for row in results["rows"]))
+    return status
 
 
 if __name__ == "__main__":
