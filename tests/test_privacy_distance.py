@@ -155,3 +155,12 @@ def test_density_attack_rejects_bad_bandwidths(tables):
         density_attack(*args, TOY_DISCRETE, synthetic_bandwidth=[0.1])
     with pytest.raises(ValueError, match=r"missing from reference: \['age'\]"):
         density_attack(*args[:3], args[3].drop(columns="age"), TOY_DISCRETE)
+
+
+def test_density_attack_rejects_an_empty_or_incomplete_reference(tables):
+    args = tables["members"], tables["non_members"], tables["members"]
+    reference = tables["reference"]
+    with pytest.raises(ValueError, match="reference is empty"):
+        density_attack(*args, reference.iloc[:0], TOY_DISCRETE)
+    with pytest.raises(ValueError, match="reference has missing values in continuous"):
+        density_attack(*args, reference.assign(bmi=np.nan), TOY_DISCRETE)

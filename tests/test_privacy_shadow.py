@@ -143,6 +143,30 @@ def test_shadow_attack_rejects_bad_input(population):
         shadow_model_attack(*args, n_bootstrap=0)
 
 
+def test_shadow_attack_rejects_missing_values_unknown_columns_and_empty_tables(population):
+    targets = population.iloc[[0]]
+    with pytest.raises(ValueError, match="population has missing values in continuous"):
+        shadow_model_attack(copy_rows, population.assign(age=np.nan), targets, TOY_DISCRETE)
+    with pytest.raises(ValueError, match="targets has missing values in continuous"):
+        shadow_model_attack(copy_rows, population, targets.assign(bmi=np.nan), TOY_DISCRETE)
+    with pytest.raises(ValueError, match="population is empty"):
+        shadow_model_attack(copy_rows, population.iloc[:0], targets, TOY_DISCRETE)
+    with pytest.raises(ValueError, match="only in targets"):
+        shadow_model_attack(copy_rows, population, targets.assign(height=1.0), TOY_DISCRETE)
+    with pytest.raises(ValueError, match="discrete_columns names columns.*'sex'"):
+        shadow_model_attack(copy_rows, population, targets, [*TOY_DISCRETE, "sex"])
+    with pytest.raises(ValueError, match="synthetic table of fit_sample has missing values"):
+        shadow_model_attack(
+            lambda train, seed: train.assign(age=np.nan), population, targets, TOY_DISCRETE,
+            n_shadow=2, train_size=10,
+        )  # fmt: skip
+    for picker in (outlier_targets, average_targets):
+        with pytest.raises(ValueError, match="population has missing values"):
+            picker(population.assign(age=np.nan), TOY_DISCRETE)
+        with pytest.raises(ValueError, match="population is empty"):
+            picker(population.iloc[:0], TOY_DISCRETE)
+
+
 def test_outlier_and_average_targets(population):
     outliers = outlier_targets(population, TOY_DISCRETE, n_targets=3)
     typical = average_targets(population, TOY_DISCRETE, n_targets=3)
