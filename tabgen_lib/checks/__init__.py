@@ -62,9 +62,22 @@ from .ch08_how_ctgan_works import (
     check_log_frequency_probabilities,
     check_pack,
 )
-from .ch09_autoencoder_gan import check_efficacy_ratio, check_smallest_good_latent
-from .ch10_conditional_gan import check_balancing_plan, check_label_share
-from .ch11_legacy_gan_code import check_checkpoint_state, check_load_weights, check_resume
+from .ch09_autoencoder_gan import (
+    check_bic_by_hand,
+    check_choose_latent_size,
+    check_efficacy_ratio,
+    check_mixture_parameter_count,
+    check_smallest_good_latent,
+)
+from .ch10_conditional_gan import (
+    check_balancing_plan,
+    check_draw_label_codes,
+    check_label_share,
+    check_minority_batch_stats,
+)
+from .ch11_latent_diffusion import check_ddim_step, check_forward_noise, check_ideal_noise
+from .ch12_privacy import check_choose_epsilon, check_distance_auc_by_hand, check_gaussian_epsilon
+from .ch13_legacy_gan_code import check_checkpoint_state, check_load_weights, check_resume
 
 __all__ = [
     "check_broadcast_shape",
@@ -95,10 +108,21 @@ __all__ = [
     "check_log_frequency_probabilities",
     "check_pack",
     "check_gradient_penalty",
+    "check_mixture_parameter_count",
+    "check_bic_by_hand",
+    "check_choose_latent_size",
+    "check_draw_label_codes",
+    "check_minority_batch_stats",
     "check_efficacy_ratio",
     "check_smallest_good_latent",
     "check_label_share",
     "check_balancing_plan",
+    "check_forward_noise",
+    "check_ddim_step",
+    "check_ideal_noise",
+    "check_distance_auc_by_hand",
+    "check_gaussian_epsilon",
+    "check_choose_epsilon",
     "check_load_weights",
     "check_checkpoint_state",
     "check_resume",

@@ -1,4 +1,4 @@
-"""Exercise checks of chapter 11 (legacy GAN code): safe loading and exact resume."""
+"""Exercise checks of chapter 13 (appendix: legacy GAN code): safe loading and exact resume."""
 
 import pickle
 
@@ -7,7 +7,7 @@ import torch
 
 from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
-from tabgen_lib.checks.ch11_legacy_gan_code import _SIDE_EFFECTS
+from tabgen_lib.checks.ch13_legacy_gan_code import _SIDE_EFFECTS
 
 from ._checks_helpers import assert_keeps_random_state, stub
 

@@ -1,5 +1,5 @@
-"""Checks of chapter 11, *Running and modernising legacy GAN code*
-(``notebooks/11_legacy_gan_code.ipynb``): what a checkpoint must hold, an exact resume, and
+"""Checks of chapter 13 (appendix), *Running and modernising legacy GAN code*
+(``notebooks/13_legacy_gan_code.ipynb``): what a checkpoint must hold, an exact resume, and
 safe loading (:func:`check_load_weights`, the chapter's earlier exercise, kept for the
 student notebooks that still call it)."""
 
