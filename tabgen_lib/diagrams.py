@@ -7,6 +7,9 @@
   (chapter 08): noise and conditional vector in, encoded rows out, real rows drawn for the
   same condition, packs of ``pac`` rows judged together, and the two losses.
 
+Chapter 09's two diagrams (the autoencoder + latent GAN pipeline and the multi-head
+decoder) live in :mod:`tabgen_lib.diagrams_latent`, drawn with the same helpers.
+
 Like :func:`tabgen_lib.plots.plot_gan_architecture` these are block diagrams drawn with
 matplotlib patches, so they need no image files and change with the code. Each function
 returns its :class:`~matplotlib.axes.Axes`; every box label is one of ``ax.texts`` and every
@@ -22,7 +25,12 @@ from matplotlib.patches import FancyBboxPatch
 
 from .validation import check_int
 
-__all__ = ["FORWARD", "BACKWARD", "plot_computational_graph", "plot_ctgan_architecture"]
+__all__ = [
+    "FORWARD",
+    "BACKWARD",
+    "plot_computational_graph",
+    "plot_ctgan_architecture",
+]
 
 #: Colour of the arrows that carry data (the forward pass).
 FORWARD = "black"

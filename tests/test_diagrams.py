@@ -100,3 +100,69 @@ def test_ctgan_architecture_pac_and_axes():
         plot_ctgan_architecture(pac=2.5)
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
         plot_computational_graph(ax="left")
+
+
+def test_latent_pipeline_shows_three_stages_and_losses():
+    from tabgen_lib.diagrams_latent import plot_latent_pipeline
+
+    ax = plot_latent_pipeline(latent_dim=16, pac=8)
+    text = _labels(ax)
+    for part in [
+        "Stage 1:\nautoencoder",
+        "Stage 2:\nlatent GAN",
+        "Stage 3:\nsampling",
+        "encoder $E$",
+        "generator $G$",
+        "discriminator $D$\npacks of 8 code(s)",
+        "decoder\n(frozen)",
+        "$\\in [-1, 1]^{16}$",
+        "$L_{AE} = L_{MSE} + L_{CE}$",
+        "real codes",
+    ]:
+        assert part in text, part
+    # stage 1: x -> E -> z -> decoder -> x_hat; stage 2: eps -> G -> fake -> D and z -> D;
+    # stage 3: fake -> decoder -> inverse -> rows, and fake (stage 2) -> fake (stage 3)
+    assert _count(ax, FORWARD) == 4 + 3 + 1 + 3 + 1
+    # losses: x_hat -> L_AE -> E; D -> losses -> G
+    assert _count(ax, BACKWARD) == 4
+    assert ax.get_title() == "Autoencoder + latent GAN: three stages (d = 16, pac = 8)"
+    assert not ax.axison
+
+
+def test_latent_pipeline_bad_settings():
+    from tabgen_lib.diagrams_latent import plot_latent_pipeline
+
+    with pytest.raises(ValueError, match="latent_dim"):
+        plot_latent_pipeline(latent_dim=0)
+    with pytest.raises(TypeError, match="pac"):
+        plot_latent_pipeline(pac="8")
+    fig, ax = plt.subplots()
+    assert plot_latent_pipeline(ax=ax) is ax
+
+
+def test_multihead_decoder_one_head_per_column_type():
+    from tabgen_lib.diagrams_latent import plot_multihead_decoder
+
+    ax = plot_multihead_decoder(["age", "fnlwgt"], {"sex": 2, "race": 5, "income": 2})
+    text = _labels(ax)
+    assert "2 continuous column(s)\nage, fnlwgt\none number each (linear)" in text
+    for head in ["sex: softmax over\n2 categories", "race: softmax over\n5 categories"]:
+        assert head in text, head
+    assert text.count("softmax") == 3 and text.count("CE") >= 3 and "MSE" in text
+    # z -> trunk, trunk -> each of the 4 heads; one loss arrow per head
+    assert _count(ax, FORWARD) == 1 + 4
+    assert _count(ax, BACKWARD) == 4
+    assert ax.get_title().endswith("(4 heads)")
+    only_discrete = plot_multihead_decoder([], {"colour": 3})
+    assert "continuous" not in _labels(only_discrete)
+
+
+def test_multihead_decoder_bad_columns():
+    from tabgen_lib.diagrams_latent import plot_multihead_decoder
+
+    with pytest.raises(ValueError, match="at least one"):
+        plot_multihead_decoder([], {})
+    with pytest.raises(ValueError, match="colour"):
+        plot_multihead_decoder(["x"], {"colour": 1})
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plot_multihead_decoder(["x"], ax="right")
