@@ -1,12 +1,79 @@
 """Exercise checks of chapter 10 (conditional GAN)."""
 
+import math
+
 import pandas as pd
 import pytest
+import torch
 
 from tabgen_lib import checks
 from tabgen_lib.checks import ExerciseCheckError
 
 from ._checks_helpers import assert_keeps_random_state, stub
+
+
+def draw_label_codes(shares, n, generator):
+    return torch.multinomial(shares, n, replacement=True, generator=generator)
+
+
+def minority_batch_stats(share, batch_size):
+    mean = batch_size * share
+    return mean, math.sqrt(mean * (1 - share)), (1 - share) ** batch_size
+
+
+def test_check_draw_label_codes(capsys):
+    checks.check_draw_label_codes(draw_label_codes)
+    assert capsys.readouterr().out.startswith("Correct!")
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_draw_label_codes(stub)
+    with pytest.raises(ExerciseCheckError, match="equally often"):
+        checks.check_draw_label_codes(lambda s, n, g: torch.randint(0, len(s), (n,), generator=g))
+    with pytest.raises(ExerciseCheckError, match="always return one label"):
+        checks.check_draw_label_codes(lambda s, n, g: torch.full((n,), int(s.argmax())))
+    with pytest.raises(ExerciseCheckError, match="global random state"):
+        checks.check_draw_label_codes(lambda s, n, g: torch.multinomial(s, n, replacement=True))
+    with pytest.raises(ExerciseCheckError, match="integers"):
+        checks.check_draw_label_codes(lambda s, n, g: draw_label_codes(s, n, g).float())
+    with pytest.raises(ExerciseCheckError, match="shape"):
+        checks.check_draw_label_codes(lambda s, n, g: draw_label_codes(s, n, g)[:-1])
+    with pytest.raises(ExerciseCheckError, match="a tensor of codes"):
+        checks.check_draw_label_codes(lambda s, n, g: draw_label_codes(s, n, g).tolist())
+    with pytest.raises(ExerciseCheckError, match="Codes must lie"):
+        checks.check_draw_label_codes(lambda s, n, g: draw_label_codes(s, n, g) + 1)
+    with pytest.raises(ExerciseCheckError, match="raised RuntimeError"):
+        checks.check_draw_label_codes(lambda s, n, g: torch.multinomial(s, n, generator=g))
+
+
+def test_check_minority_batch_stats(capsys):
+    checks.check_minority_batch_stats(minority_batch_stats)
+    assert capsys.readouterr().out.startswith("Correct!")
+    with pytest.raises(ExerciseCheckError, match="not implemented yet"):
+        checks.check_minority_batch_stats(stub)
+    with pytest.raises(ExerciseCheckError, match="three numbers"):
+        checks.check_minority_batch_stats(lambda s, b: s * b)
+    with pytest.raises(ExerciseCheckError, match="batch_size \\* share"):
+        checks.check_minority_batch_stats(lambda s, b: (s, *minority_batch_stats(s, b)[1:]))
+    with pytest.raises(ExerciseCheckError, match="variance"):
+        checks.check_minority_batch_stats(lambda s, b: (s * b, s * b * (1 - s), (1 - s) ** b))
+    with pytest.raises(ExerciseCheckError, match="Poisson"):
+        checks.check_minority_batch_stats(lambda s, b: (s * b, math.sqrt(s * b), (1 - s) ** b))
+    with pytest.raises(ExerciseCheckError, match="raise to that power"):
+        checks.check_minority_batch_stats(lambda s, b: (*minority_batch_stats(s, b)[:2], 1 - s))
+    with pytest.raises(ExerciseCheckError, match="all\\* rows"):
+        checks.check_minority_batch_stats(lambda s, b: (*minority_batch_stats(s, b)[:2], s**b))
+    with pytest.raises(ExerciseCheckError, match="should be a number"):
+        checks.check_minority_batch_stats(lambda s, b: ("a", "b", "c"))
+
+
+def test_checks_keep_the_random_state(monkeypatch):
+    def run():
+        checks.check_draw_label_codes(draw_label_codes)
+        checks.check_minority_batch_stats(minority_batch_stats)
+
+    assert_keeps_random_state(monkeypatch, run)
+
+
+# the checks of earlier versions of the chapter
 
 
 def _label_share(table, column, label):
@@ -18,7 +85,7 @@ def _balancing_plan(counts):
     return {label: largest - count for label, count in counts.items()}
 
 
-def test_check_label_share(capsys):
+def test_earlier_check_label_share(capsys):
     checks.check_label_share(_label_share)
     assert capsys.readouterr().out.startswith("Correct!")
     with pytest.raises(ExerciseCheckError, match="not implemented yet"):
@@ -39,7 +106,7 @@ def test_check_label_share(capsys):
     checks.check_label_share(lambda t, c, lab: (t[c] == lab).mean())
 
 
-def test_check_balancing_plan(capsys):
+def test_earlier_check_balancing_plan(capsys):
     checks.check_balancing_plan(_balancing_plan)
     assert capsys.readouterr().out.startswith("Correct!")
     checks.check_balancing_plan(lambda counts: pd.Series(_balancing_plan(counts)))
@@ -66,11 +133,3 @@ def test_check_balancing_plan(capsys):
         checks.check_balancing_plan(lambda counts: {k: 0 for k in counts})
     with pytest.raises(ExerciseCheckError, match="should be a number"):
         checks.check_balancing_plan(lambda counts: {k: "many" for k in counts})
-
-
-def test_checks_keep_the_random_state(monkeypatch):
-    def run():
-        checks.check_label_share(_label_share)
-        checks.check_balancing_plan(_balancing_plan)
-
-    assert_keeps_random_state(monkeypatch, run)
