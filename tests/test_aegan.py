@@ -1,7 +1,6 @@
 import random
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -12,6 +11,8 @@ from tabgen_lib.aegan import AEGAN, Autoencoder
 from tabgen_lib.aegan_training import batch_rows
 from tabgen_lib.checkpoints import same_weights, save_checkpoint
 from tabgen_lib.models import Autoencoder as ModelsAutoencoder
+
+from ._latent_helpers import DISCRETE, global_states, make_table, same_states
 
 # small networks and few steps: the tests check the mechanics, test_aegan_learning the learning
 FAST = {
@@ -24,28 +25,6 @@ FAST = {
     "verbose": False,
 }
 TINY = {**FAST, "ae_steps": 2, "gan_steps": 2}
-DISCRETE = ["city", "label"]
-
-
-def make_table(n=400, seed=0):
-    rng = np.random.default_rng(seed)
-    label = rng.choice(["no", "yes"], size=n, p=[0.7, 0.3])
-    return pd.DataFrame(
-        {
-            "age": rng.integers(18, 70, size=n) + np.where(label == "yes", 10, 0),
-            "score": rng.normal(size=n).round(3),
-            "city": rng.choice(["Oslo", "Rome", "Lima"], size=n),
-            "label": label,
-        }
-    )
-
-
-def global_states():
-    return torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate()
-
-
-def same_states(a, b):
-    return torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2]
 
 
 @pytest.fixture(scope="module")
