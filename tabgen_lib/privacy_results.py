@@ -199,9 +199,11 @@ def shadow_summary(results: dict) -> pd.DataFrame:
     --------
     >>> row = {"model": "copy", "seed": 0, "group": "outlier", "n_test_tables": 4,
     ...        "per_target": [{"target": 7, "accuracy": 1.0}, {"target": 9, "accuracy": 0.5}]}
-    >>> shadow_summary({"rows": [row]})[["model", "group", "accuracy", "best_target"]]
-      model    group  accuracy  best_target
-    0  copy  outlier      0.75          1.0
+    >>> table = shadow_summary({"rows": [row]})
+    >>> table.loc[0, ["model", "group"]].tolist(), float(table.loc[0, "accuracy"])
+    (['copy', 'outlier'], 0.75)
+    >>> float(table.loc[0, "best_target"])
+    1.0
     """
     records = [
         {"model": row["model"], "group": row["group"], "n": row["n_test_tables"], **target}
