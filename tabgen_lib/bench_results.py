@@ -28,6 +28,7 @@ __all__ = [
     "load_results",
     "markdown_table",
     "merge_results",
+    "read_shipped",
     "results_markdown",
     "summary",
 ]
@@ -191,12 +192,17 @@ def merge_results(old: dict, new: dict) -> dict:
     return {**new, "rows": kept + new["rows"], **({"remarks": remarks} if remarks else {})}
 
 
-def _shipped(dataset: str, suffix: str) -> str:
-    name = f"bench_{dataset}{suffix}"
-    file = importlib.resources.files(__package__).joinpath("results", name)
+def read_shipped(file_name: str, command: str = "tabgen_lib.bench") -> str:
+    """The text of ``tabgen_lib/results/<file_name>``, wherever the package is installed.
+
+    The results files of every benchmark command (``bench``, ``recipe_bench``,
+    ``privacy_bench``) are package data; a missing one is a ``FileNotFoundError`` that
+    names the ``command`` which writes it.
+    """
+    file = importlib.resources.files(__package__).joinpath("results", file_name)
     if not file.is_file():
         raise FileNotFoundError(
-            f"tabgen_lib ships no {name}: run `python -m tabgen_lib.bench` in a source checkout"
+            f"tabgen_lib ships no {file_name}: run `python -m {command}` in a source checkout"
         )
     return file.read_text(encoding="utf-8")
 
@@ -210,7 +216,7 @@ def load_results(dataset: str = "adult") -> dict:
     >>> results["dataset"], "AE-GAN" in [row["model"] for row in results["rows"]]
     ('adult', True)
     """
-    return json.loads(_shipped(dataset, ".json"))
+    return json.loads(read_shipped(f"bench_{dataset}.json"))
 
 
 def results_markdown(dataset: str = "adult") -> str:
@@ -221,4 +227,4 @@ def results_markdown(dataset: str = "adult") -> str:
     >>> results_markdown().startswith("| Generator | Seeds | Fit (s) |")
     True
     """
-    return _shipped(dataset, ".md")
+    return read_shipped(f"bench_{dataset}.md")

@@ -18,7 +18,6 @@ one row per generator, seed and target group with ``per_target`` results.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .bench import _write_atomically, machine_info
+from .bench_results import read_shipped
 from .privacy._stats import wilson
 
 __all__ = [
@@ -287,16 +287,6 @@ def shadow_markdown(results: dict) -> str:
 # ---------------------------------------------------------------- the shipped files
 
 
-def _shipped(name: str, suffix: str) -> str:
-    file = importlib.resources.files(__package__).joinpath("results", f"privacy_{name}{suffix}")
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"tabgen_lib ships no privacy_{name}{suffix}: run "
-            "`python -m tabgen_lib.privacy_bench` in a source checkout"
-        )
-    return file.read_text(encoding="utf-8")
-
-
 def load_results(name: str = "insurance") -> dict:
     """The shipped results ``privacy_<name>.json`` (``"insurance"``, ``"adult"`` or
     ``"shadow"``), package data wherever tabgen_lib is installed.
@@ -306,7 +296,7 @@ def load_results(name: str = "insurance") -> dict:
     >>> load_results("insurance")["dataset"]
     'insurance'
     """
-    return json.loads(_shipped(name, ".json"))
+    return json.loads(read_shipped(f"privacy_{name}.json", "tabgen_lib.privacy_bench"))
 
 
 def results_markdown(name: str = "insurance") -> str:
@@ -317,4 +307,4 @@ def results_markdown(name: str = "insurance") -> str:
     >>> results_markdown("insurance").startswith("| Generator | Fit (s) |")
     True
     """
-    return _shipped(name, ".md")
+    return read_shipped(f"privacy_{name}.md", "tabgen_lib.privacy_bench")

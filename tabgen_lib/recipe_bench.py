@@ -33,7 +33,6 @@ per variant) and :func:`results_markdown` read them.
 from __future__ import annotations
 
 import argparse
-import importlib.resources
 import json
 import sys
 import time
@@ -45,6 +44,7 @@ import pandas as pd
 import torch
 
 from .bench import _write_atomically, default_out_dir, machine_info
+from .bench_results import read_shipped
 from .data import ADULT_DISCRETE, ADULT_TARGET, load_adult
 from .metrics import detection_auc, efficacy
 
@@ -344,24 +344,14 @@ def _write(results: dict, out_dir: Path) -> None:
     _write_atomically(stem.with_suffix(".md"), markdown_table(results))
 
 
-def _shipped(dataset: str, suffix: str) -> str:
-    name = f"recipe_{dataset}{suffix}"
-    file = importlib.resources.files(__package__).joinpath("results", name)
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"tabgen_lib ships no {name}: run `python -m tabgen_lib.recipe_bench` in a checkout"
-        )
-    return file.read_text(encoding="utf-8")
-
-
 def load_results(dataset: str = "adult") -> dict:
     """The shipped results (``tabgen_lib/results/recipe_<dataset>.json``) as a dict."""
-    return json.loads(_shipped(dataset, ".json"))
+    return json.loads(read_shipped(f"recipe_{dataset}.json", "tabgen_lib.recipe_bench"))
 
 
 def results_markdown(dataset: str = "adult") -> str:
     """The shipped Markdown table (``tabgen_lib/results/recipe_<dataset>.md``)."""
-    return _shipped(dataset, ".md")
+    return read_shipped(f"recipe_{dataset}.md", "tabgen_lib.recipe_bench")
 
 
 def main(argv: list[str] | None = None) -> int:
