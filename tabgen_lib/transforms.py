@@ -16,7 +16,12 @@ Neural networks need numbers; tables hold integers, money amounts and categories
   in training, integer columns are rounded, and a continuous column with few distinct values
   (at most ``max_snap_values``: ages, hours, capital gains) is *snapped* to the nearest
   value seen in training, so a generator cannot invent an age of 37.4 or a capital gain
-  of 13 dollars that no one reports; every column gets its training dtype back (an ordered
+  of 13 dollars that no one reports. Only a column whose values repeat qualifies: on
+  average at least ``MIN_ROWS_PER_SNAP_VALUE`` (2) rows per distinct value. In a small
+  table where nearly every row has its own value (the bills of 146 restaurant meals),
+  snapping would hand each synthetic row some real person's exact number, and whole
+  rows could come out as copies of training rows; such a column is left continuous. Every
+  column gets its training dtype back (an ordered
   categorical dtype keeps its categories and order), or a :class:`ValueError` says why it
   cannot;
 - a continuous column that is a **function of a discrete column** (in Adult,
@@ -72,6 +77,9 @@ MIN_ID_VALUES = 20
 #: A continuous column is derived from a discrete one only if the categories hold at
 #: least this many rows on average (and the column has one value per category).
 MIN_ROWS_PER_CATEGORY = 5
+#: A continuous column is snapped onto its training values only if each value is shared
+#: by at least this many rows on average.
+MIN_ROWS_PER_SNAP_VALUE = 2
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,8 @@ class TabularTransformer(BaseEstimator):
     Parameters
     ----------
     max_snap_values : int
-        A continuous column with at most this many distinct training values is snapped
+        A continuous column with at most this many distinct training values, and on
+        average at least ``MIN_ROWS_PER_SNAP_VALUE`` (2) training rows per value, is snapped
         back onto them by :meth:`inverse_transform` (0 disables snapping).
     detect_derived : bool
         Find continuous columns that are a function of one discrete column and rebuild
@@ -257,7 +266,7 @@ class TabularTransformer(BaseEstimator):
         self.snap_values_ = {}
         for c in self.continuous_:
             unique = np.unique(data[c].to_numpy(dtype=float))
-            if len(unique) <= self.max_snap_values:
+            if len(unique) <= min(self.max_snap_values, len(data) / MIN_ROWS_PER_SNAP_VALUE):
                 self.snap_values_[c] = unique
         self.quantile_ = None
         if self.continuous_:

@@ -62,6 +62,27 @@ def test_derived_column_is_rebuilt_from_its_category():
     assert "grade_num" in [s.name for s in off.spans_]
 
 
+def test_a_column_of_near_unique_values_is_not_snapped_onto_real_ones():
+    """146 bills, nearly one value per row: snapping would copy real people's numbers."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "bill": rng.uniform(5, 50, size=146).round(2),
+            "size": rng.choice([1, 2, 3, 4, 5, 6], size=146),
+            "day": rng.choice(["Sat", "Sun"], size=146),
+        }
+    )
+    tf = TabularTransformer().fit(table, ["day"])
+    assert list(tf.snap_values_) == ["size"]  # 6 values, 24 rows each on average; bills 1
+    fake = tf.inverse_transform(rng.uniform(-1, 1, size=(500, tf.output_dim_)))
+    assert set(fake["size"]) <= set(table["size"])
+    assert fake["bill"].isin(table["bill"]).mean() < 0.05
+    # with 2 rows per value on average a column qualifies, with fewer it does not
+    two = pd.DataFrame({"x": np.repeat(np.arange(20.0), 2), "day": ["Sat", "Sun"] * 20})
+    assert "x" in TabularTransformer().fit(two, ["day"]).snap_values_
+    assert "x" not in TabularTransformer().fit(two.iloc[:39], ["day"]).snap_values_
+
+
 def test_inverse_of_arbitrary_numbers_stays_in_range_snapped_and_integer():
     table = make_table()
     tf = TabularTransformer().fit(table, DISCRETE)
