@@ -115,6 +115,11 @@ def resolve_models(spec: str | None, registry: dict | None = None) -> list[str]:
     --------
     >>> resolve_models("aegan, ctgan,real")
     ['AE-GAN', 'CTGAN', 'real rows']
+
+    A name that holds a comma is read whole (the longest known name wins):
+
+    >>> resolve_models("AE-GAN, balanced D,AE-GMM")
+    ['AE-GAN, balanced D', 'AE-GMM']
     """
     registry = GENERATORS if registry is None else registry
     if not spec:
@@ -125,13 +130,20 @@ def resolve_models(spec: str | None, registry: dict | None = None) -> list[str]:
 
     known = {key(name): name for name in registry}
     aliases = {"real": "realrows", "ae": "autoencoderonly", "autoencoder": "autoencoderonly"}
-    chosen = []
-    for part in spec.split(","):
-        wanted = aliases.get(key(part), key(part))
-        if wanted not in known:
-            raise ValueError(f"Unknown model {part.strip()!r}; choose from {list(registry)}.")
-        if known[wanted] not in chosen:
-            chosen.append(known[wanted])
+
+    def lookup(text: str) -> str | None:
+        return known.get(aliases.get(key(text), key(text)))
+
+    parts, chosen, i = spec.split(","), [], 0
+    while i < len(parts):
+        # the longest run of comma-separated parts that names a model
+        j = next((j for j in range(len(parts), i, -1) if lookup(",".join(parts[i:j]))), None)
+        if j is None:
+            raise ValueError(f"Unknown model {parts[i].strip()!r}; choose from {list(registry)}.")
+        name = lookup(",".join(parts[i:j]))
+        if name not in chosen:
+            chosen.append(name)
+        i = j
     return chosen
 
 

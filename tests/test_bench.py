@@ -227,8 +227,17 @@ def test_resolve_models():
         "autoencoder only",
     ]
     assert resolve_models("ctgan,CTGAN") == ["CTGAN"]
+    # a registered name with a comma in it, in any position
+    assert resolve_models("AE-GAN, balanced D") == ["AE-GAN, balanced D"]
+    assert resolve_models("AE-GAN,AE-GAN, balanced D,tvae") == [
+        "AE-GAN",
+        "AE-GAN, balanced D",
+        "TVAE",
+    ]
     with pytest.raises(ValueError, match="Unknown model 'GPT'"):
         resolve_models("GPT")
+    with pytest.raises(ValueError, match="Unknown model 'balanced E'"):
+        resolve_models("AE-GAN, balanced E")
 
 
 def test_proportional_counts_sum_and_shares():
