@@ -248,7 +248,7 @@ class AEGAN(LatentModel):
             "discriminator": self.discriminator_,
         }
 
-    def _fit_latent(self, z, codes, rng) -> dict:
+    def _fit_latent(self, z, codes, rng, val_rows=None) -> dict:
         """Stage 2: the latent GAN on the embeddings ``z`` of all training rows."""
         return train_latent_gan(
             self.generator_,

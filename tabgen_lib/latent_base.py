@@ -54,8 +54,10 @@ class LatentModel(BaseEstimator):
 
     - ``_check_params()``: :meth:`_check_stage1_params` and their own settings' checks;
     - ``_build()``: every network, from ``transformer_`` and ``labels_`` (fit and load);
-    - ``_fit_latent(z, codes, rng)``: Stage 2 on the embeddings ``z`` of all training rows
-      (``codes``: their label codes, ``None`` for a plain model); returns its history;
+    - ``_fit_latent(z, codes, rng, val_rows)``: Stage 2 on the embeddings ``z`` of all
+      training rows (``codes``: their label codes, ``None`` for a plain model;
+      ``val_rows``: the indices of the rows Stage 1 held out, which a Stage 2 with early
+      stopping may hold out too); returns its history;
     - ``_generate(n, codes)``: ``n`` new embeddings (rows of label ``codes``), drawn with
       ``sample_rng_``;
     - ``_latent_state()`` / ``_set_latent_state(state)``: Stage 2's fitted numbers that are
@@ -154,7 +156,7 @@ class LatentModel(BaseEstimator):
             )
             z = self._encode_matrix(x)
             self.latent_low_, self.latent_high_ = z.min(dim=0).values, z.max(dim=0).values
-            latent_history = self._fit_latent(z, codes, rng)
+            latent_history = self._fit_latent(z, codes, rng, val_rows)
         self.ae_best_step_ = _best_step(ae_history)
         self.history_ = {**ae_history, **latent_history}
         self.sample_rng_ = validation.torch_generator(int(sample_seed))

@@ -83,6 +83,9 @@ Examples
 
 from __future__ import annotations
 
+import copy
+import math
+
 import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
@@ -93,7 +96,15 @@ from .autoencoder_stage import _bar
 from .latent_base import LatentModel, check_widths
 from .models import Denoiser
 
-__all__ = ["AEDiffusion", "ddim_sample", "linear_schedule", "train_denoiser"]
+__all__ = [
+    "DIFFUSION_EVAL_EVERY",
+    "AEDiffusion",
+    "ddim_sample",
+    "denoising_loss",
+    "linear_schedule",
+    "train_denoiser",
+    "validation_draws",
+]
 
 
 def linear_schedule(
@@ -114,6 +125,50 @@ def _labels(codes, rows, n_labels: int, like: torch.Tensor) -> torch.Tensor | No
     return None if codes is None else one_hot(codes[rows], n_labels).to(like)
 
 
+#: Adam steps between two measurements of the denoiser's held-out loss.
+DIFFUSION_EVAL_EVERY = 250
+#: At least this many (row, step, noise) draws make up the held-out loss.
+VALIDATION_DRAWS = 4096
+
+
+def validation_draws(
+    z_val: torch.Tensor, codes_val, n_timesteps: int, rng: torch.Generator
+) -> tuple:
+    """Fixed draws for the held-out denoising loss: ``(z0, codes, t, eps)``.
+
+    Each held-out embedding is repeated until there are at least :data:`VALIDATION_DRAWS`
+    rows, and every repeat gets its own step ``t`` (0-based) and noise, drawn once from
+    ``rng``: the same draws at every measurement, so that a change of the loss is the
+    network's, not the dice's.
+
+    >>> z0, codes, t, eps = validation_draws(torch.zeros(100, 3), None, 1000,
+    ...                                      torch.Generator().manual_seed(0))
+    >>> z0.shape, codes, t.shape, bool(t.max() < 1000)
+    (torch.Size([4100, 3]), None, torch.Size([4100]), True)
+    """
+    repeats = -(-VALIDATION_DRAWS // len(z_val))
+    z0 = z_val.repeat(repeats, 1)
+    codes = None if codes_val is None else codes_val.repeat(repeats)
+    t = torch.randint(0, n_timesteps, (len(z0),), generator=rng, device=z0.device)
+    eps = torch.randn(z0.shape, generator=rng, device=z0.device)
+    return z0, codes, t, eps
+
+
+@torch.no_grad()
+def denoising_loss(denoiser, draws: tuple, alpha_bar: torch.Tensor) -> float:
+    """:math:`L_{simple}` of ``denoiser`` on fixed ``draws`` (:func:`validation_draws`)."""
+    z0, codes, t, eps = draws
+    n_labels = getattr(denoiser, "n_labels", 0)
+    a = alpha_bar.to(z0.device, torch.float32)[t, None]
+    z_t = a.sqrt() * z0 + (1 - a).sqrt() * eps
+    labels = None if codes is None else one_hot(codes, n_labels).to(z0)
+    total = 0.0
+    for rows in torch.arange(len(z0), device=z0.device).split(8192):
+        pred = denoiser(z_t[rows], t[rows] + 1, None if labels is None else labels[rows])
+        total += float(((pred - eps[rows]) ** 2).sum())
+    return total / eps.numel()
+
+
 def train_denoiser(
     denoiser,
     z0: torch.Tensor,
@@ -124,25 +179,46 @@ def train_denoiser(
     lr: float,
     batch_size: int,
     rng: torch.Generator,
+    z_val: torch.Tensor | None = None,
+    codes_val: torch.Tensor | None = None,
+    patience: int | None = None,
     progress: bool = False,
 ) -> dict:
     """Train ``denoiser`` on the (standardized) embeddings ``z0`` with the simplified loss.
 
-    Each of ``steps`` Adam steps (learning rate ``lr``, decayed linearly to 0 over the
-    run) draws ``batch_size`` rows, a step :math:`t` and a noise :math:`\\varepsilon` per
-    row, forms :math:`z_t = \\sqrt{\\bar\\alpha_t} z_0 + \\sqrt{1 - \\bar\\alpha_t}\\,
-    \\varepsilon` and minimises :math:`\\|\\varepsilon - \\varepsilon_\\theta(z_t, t, y)\\|^2`
-    (``codes``: the rows' label codes, ``None`` for an unconditional model).
+    Each of at most ``steps`` Adam steps (learning rate ``lr``, decayed linearly to 0 over
+    the ``steps``) draws ``batch_size`` rows, a step :math:`t` and a noise
+    :math:`\\varepsilon` per row, forms :math:`z_t = \\sqrt{\\bar\\alpha_t} z_0 +
+    \\sqrt{1 - \\bar\\alpha_t}\\, \\varepsilon` and minimises
+    :math:`\\|\\varepsilon - \\varepsilon_\\theta(z_t, t, y)\\|^2` (``codes``: the rows'
+    label codes, ``None`` for an unconditional model).
 
-    Returns ``{"diffusion_step", "diffusion_loss"}``: about 100 points, each the mean loss
-    since the previous one. The denoiser ends in eval mode.
+    **Early stopping**, as for the autoencoder: with held-out embeddings ``z_val`` (and
+    their ``codes_val``), every :data:`DIFFUSION_EVAL_EVERY` steps (and after the last) the
+    same loss is measured on them with fixed draws (:func:`validation_draws`); the weights
+    of the best measurement are kept, and training stops once ``patience`` steps passed
+    without a better one (``None``: never early). Without ``z_val`` the last weights are
+    kept.
+
+    Returns ``{"diffusion_step", "diffusion_loss", "diffusion_val_step", "diffusion_val"}``:
+    about 100 points of the training loss, each the mean since the previous one, and the
+    held-out loss at each measurement (empty without ``z_val``). The denoiser ends in eval
+    mode.
     """
     n, device = len(z0), z0.device
     n_labels = getattr(denoiser, "n_labels", 0)
     abar = alpha_bar.to(device, torch.float32)
     opt = torch.optim.Adam(denoiser.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1.0 - i / steps)
-    history: dict[str, list] = {"diffusion_step": [], "diffusion_loss": []}
+    history: dict[str, list] = {
+        "diffusion_step": [],
+        "diffusion_loss": [],
+        "diffusion_val_step": [],
+        "diffusion_val": [],
+    }
+    held_out = z_val is not None and len(z_val) > 0
+    draws = validation_draws(z_val, codes_val, len(abar), rng) if held_out else None
+    best, best_state, best_step = math.inf, None, 0
     log_every, running, count = max(1, steps // 100), 0.0, 0
     denoiser.train()
     for step in tqdm(range(1, steps + 1), desc="Stage 2: latent diffusion", **_bar(progress)):
@@ -161,6 +237,19 @@ def train_denoiser(
             history["diffusion_step"].append(step)
             history["diffusion_loss"].append(running / count)
             running, count = 0.0, 0
+        if not held_out or (step % DIFFUSION_EVAL_EVERY and step != steps):
+            continue
+        denoiser.eval()
+        val = denoising_loss(denoiser, draws, abar)
+        denoiser.train()
+        history["diffusion_val_step"].append(step)
+        history["diffusion_val"].append(val)
+        if val < best:
+            best, best_state, best_step = val, copy.deepcopy(denoiser.state_dict()), step
+        if patience is not None and step - best_step >= patience:
+            break
+    if best_state is not None:
+        denoiser.load_state_dict(best_state)
     denoiser.eval()
     return history
 
@@ -206,7 +295,14 @@ class AEDiffusion(LatentModel):
     Parameters
     ----------
     diffusion_steps : int
-        Adam steps of the denoiser (a budget in steps, as the autoencoder's).
+        At most this many Adam steps of the denoiser (a budget in steps, as the
+        autoencoder's).
+    diffusion_patience : int or None
+        Early stopping of the denoiser: the rows Stage 1 held out (``ae_validation``) are
+        held out of Stage 2 as well, their denoising loss is measured every
+        :data:`DIFFUSION_EVAL_EVERY` steps, the best weights are kept, and training stops
+        after ``diffusion_patience`` steps without a better loss. ``None`` (or
+        ``ae_validation=0``): the denoiser learns from all rows for ``diffusion_steps``.
     diffusion_lr : float
         The denoiser's initial learning rate, decayed linearly to 0.
     denoiser_hidden : sequence of int
@@ -242,8 +338,11 @@ batch_size, max_snap_values, device, verbose
         Per coordinate, the mean and standard deviation of the training embeddings (the
         diffusion model works on standardized embeddings).
     history_ : dict of lists
-        Stage 1's (see :class:`~tabgen_lib.aegan.AEGAN`), plus ``diffusion_step`` and
-        ``diffusion_loss``.
+        Stage 1's (see :class:`~tabgen_lib.aegan.AEGAN`), plus Stage 2's training loss
+        (``diffusion_step``, ``diffusion_loss``) and held-out loss (``diffusion_val_step``,
+        ``diffusion_val``; :func:`train_denoiser`).
+    diffusion_best_step_ : int
+        The step whose denoiser weights were kept.
     autoencoder_, transformer_, columns_, device_, latent_low_, latent_high_, labels_, \
 label_freq_, label_dtype_, ae_best_step_, sample_rng_
         As in :class:`~tabgen_lib.aegan.AEGAN`.
@@ -252,6 +351,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
     def __init__(
         self,
         diffusion_steps: int = 10_000,
+        diffusion_patience: int | None = 2000,
         diffusion_lr: float = 1e-3,
         denoiser_hidden=(256, 256, 256),
         time_dim: int = 64,
@@ -274,6 +374,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         verbose: bool = True,
     ):
         self.diffusion_steps = diffusion_steps
+        self.diffusion_patience = diffusion_patience
         self.diffusion_lr = diffusion_lr
         self.denoiser_hidden = denoiser_hidden
         self.time_dim = time_dim
@@ -304,6 +405,8 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
                 f"sampling_steps={self.sampling_steps} is more than n_timesteps="
                 f"{self.n_timesteps}: DDIM visits a subset of the training steps."
             )
+        if self.diffusion_patience is not None:
+            validation.check_int(self.diffusion_patience, "diffusion_patience", min_value=1)
         validation.check_float(self.diffusion_lr, "diffusion_lr", min_value=0, include_min=False)
         validation.check_float(
             self.beta_start, "beta_start", min_value=0, max_value=1, include_min=False
@@ -323,21 +426,42 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
     def _networks(self) -> dict:
         return {"autoencoder": self.autoencoder_, "denoiser": self.denoiser_}
 
-    def _fit_latent(self, z, codes, rng) -> dict:
-        """Stage 2: the denoiser on the standardized embeddings of all training rows."""
+    def _fit_latent(self, z, codes, rng, val_rows=None) -> dict:
+        """Stage 2: the denoiser on the standardized embeddings of the training rows.
+
+        With ``diffusion_patience`` set and rows held out by Stage 1 (``val_rows``), those
+        rows are held out here too, for early stopping; otherwise all rows are learnt.
+        """
         self.latent_mean_ = z.mean(dim=0)
         self.latent_std_ = z.std(dim=0, unbiased=False).clamp_min(1e-6)
-        return train_denoiser(
+        z = (z - self.latent_mean_) / self.latent_std_
+        early = self.diffusion_patience is not None and val_rows is not None and len(val_rows)
+        fit_rows = torch.ones(len(z), dtype=torch.bool, device=z.device)
+        if early:
+            fit_rows[val_rows] = False
+        pick = lambda v, keep: None if v is None else v[keep]  # noqa: E731
+        history = train_denoiser(
             self.denoiser_,
-            (z - self.latent_mean_) / self.latent_std_,
-            codes,
+            z[fit_rows],
+            pick(codes, fit_rows),
             alpha_bar=self.alpha_bar_,
             steps=self.diffusion_steps,
             lr=self.diffusion_lr,
             batch_size=self.batch_size,
             rng=rng,
+            z_val=z[~fit_rows] if early else None,
+            codes_val=pick(codes, ~fit_rows) if early else None,
+            patience=self.diffusion_patience,
             progress=self.verbose,
         )
+        if history["diffusion_val"]:
+            best = min(
+                range(len(history["diffusion_val"])), key=history["diffusion_val"].__getitem__
+            )
+            self.diffusion_best_step_ = int(history["diffusion_val_step"][best])
+        else:
+            self.diffusion_best_step_ = int(history["diffusion_step"][-1])
+        return history
 
     def _generate(self, n: int, codes) -> torch.Tensor:
         """``n`` embeddings: DDIM from noise drawn with ``sample_rng_``, un-standardized."""
@@ -356,8 +480,13 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         return z * std + mean
 
     def _latent_state(self) -> dict:
-        return {"mean": self.latent_mean_.cpu(), "std": self.latent_std_.cpu()}
+        return {
+            "mean": self.latent_mean_.cpu(),
+            "std": self.latent_std_.cpu(),
+            "best_step": self.diffusion_best_step_,
+        }
 
     def _set_latent_state(self, state: dict) -> None:
         self.latent_mean_ = state["mean"].to(self.device_)
         self.latent_std_ = state["std"].to(self.device_)
+        self.diffusion_best_step_ = state.get("best_step")  # absent from older checkpoints

@@ -194,7 +194,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
     def _networks(self) -> dict:
         return {"autoencoder": self.autoencoder_}
 
-    def _fit_latent(self, z, codes, rng) -> dict:
+    def _fit_latent(self, z, codes, rng, val_rows=None) -> dict:
         """Stage 2: one mixture (per label) of the embeddings ``z``, chosen by BIC."""
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=rng, device=rng.device))
         z = z.cpu().double().numpy()

@@ -7,7 +7,15 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from tabgen_lib.checkpoints import same_weights
-from tabgen_lib.latent_diffusion import AEDiffusion, ddim_sample, linear_schedule, train_denoiser
+from tabgen_lib.latent_diffusion import (
+    DIFFUSION_EVAL_EVERY,
+    AEDiffusion,
+    ddim_sample,
+    denoising_loss,
+    linear_schedule,
+    train_denoiser,
+    validation_draws,
+)
 from tabgen_lib.latent_gmm import AEGMM
 from tabgen_lib.metrics import detection_auc
 from tabgen_lib.models import Denoiser, timestep_embedding
@@ -131,6 +139,59 @@ def test_training_lowers_the_denoising_loss():
     assert np.mean(h["diffusion_loss"][-10:]) < 0.75 * np.mean(h["diffusion_loss"][:3])
 
 
+def _two_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.tensor([[-1.5, 0.0], [1.5, 0.0]])
+    return centres[torch.randint(0, 2, (n,), generator=g)] + 0.3 * torch.randn(n, 2, generator=g)
+
+
+def test_early_stopping_keeps_the_best_held_out_weights_and_stops():
+    """Eight training embeddings, a wide network: it memorises, the held-out loss turns up."""
+    z_fit, z_val = _two_clusters(8, 1), _two_clusters(64, 2)
+    with forked_torch_rng(0):
+        net = Denoiser(2, [128, 128], time_dim=16)
+    g = torch.Generator().manual_seed(0)
+    h = train_denoiser(
+        net,
+        z_fit,
+        None,
+        alpha_bar=linear_schedule(),
+        steps=20_000,
+        lr=2e-3,
+        batch_size=8,
+        rng=g,
+        z_val=z_val,
+        patience=1000,
+    )
+    val, at = h["diffusion_val"], h["diffusion_val_step"]
+    assert at[0] == DIFFUSION_EVAL_EVERY and at[-1] < 20_000  # stopped early
+    best = int(np.argmin(val))
+    assert at[-1] - at[best] >= 1000 and val[-1] > val[best]
+    # the weights kept are the best measurement's: the draws come first from the generator,
+    # so the same seed gives the same draws, and on them the kept network scores the best loss
+    draws = validation_draws(z_val, None, 1000, torch.Generator().manual_seed(0))
+    assert not net.training
+    assert denoising_loss(net, draws, linear_schedule()) == pytest.approx(val[best], rel=1e-5)
+    assert min(val) < val[0]
+
+
+def test_validation_draws_are_fixed_and_cover_every_row():
+    z, codes = torch.randn(10, 3), torch.arange(10) % 2
+    a = validation_draws(z, codes, 1000, torch.Generator().manual_seed(3))
+    b = validation_draws(z, codes, 1000, torch.Generator().manual_seed(3))
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    z0, c, t, eps = a
+    assert len(z0) >= 4096 and len(z0) % 10 == 0 and torch.equal(z0[10:20], z)
+    assert torch.equal(c[:10], codes) and t.min() >= 0 and t.max() < 1000
+    with forked_torch_rng(0):
+        net = Denoiser(3, [8], n_labels=2, time_dim=4)
+    # the loss of a network that predicts zero noise is the noise's mean square
+    with torch.no_grad():
+        net.net[-1].weight.zero_()
+        net.net[-1].bias.zero_()
+    assert denoising_loss(net, a, linear_schedule()) == pytest.approx(float((eps**2).mean()))
+
+
 def test_timestep_embedding():
     e = timestep_embedding(torch.tensor([1, 2, 900]), 7)
     assert e.shape == (3, 7) and torch.all(e[:, -1] == 0)  # odd size: a zero appended
@@ -151,10 +212,22 @@ def test_sample_has_the_training_columns_dtypes_and_categories(table, fitted):
     assert len(fitted.history_["diffusion_loss"]) == 100
 
 
+def test_the_denoiser_stops_early_on_the_rows_stage_1_held_out(table, fitted):
+    h = fitted.history_
+    assert h["diffusion_val_step"] == [100]  # 100 steps: measured after the last one only
+    assert fitted.diffusion_best_step_ in h["diffusion_val_step"]
+    assert h["diffusion_val"][h["diffusion_val_step"].index(fitted.diffusion_best_step_)] == min(
+        h["diffusion_val"]
+    )
+    for settings in ({"diffusion_patience": None}, {"ae_validation": 0.0}):
+        plain = AEDiffusion(**{**FAST, **settings}).fit(table, DISCRETE)
+        assert plain.history_["diffusion_val"] == [] and plain.diffusion_best_step_ == 100
+
+
 def test_aediffusion_is_a_scikit_learn_estimator(table, fitted):
     model = AEDiffusion(sampling_steps=0, random_state=3)
     params = model.get_params()
-    assert params["sampling_steps"] == 0 and len(params) == 21
+    assert params["sampling_steps"] == 0 and len(params) == 22
     assert repr(model) == "AEDiffusion(random_state=3, sampling_steps=0)"
     copy = clone(fitted)
     assert not hasattr(copy, "denoiser_")
@@ -189,6 +262,8 @@ def test_save_load_round_trip_continues_the_samples(tmp_path, conditional):
     loaded = AEDiffusion.load(path)
     assert same_weights(loaded.denoiser_, conditional.denoiser_)
     assert torch.equal(loaded.latent_std_, conditional.latent_std_)
+    assert loaded.diffusion_best_step_ == conditional.diffusion_best_step_
+    assert conditional.history_["diffusion_val"]  # the label codes of held-out rows served
     assert loaded.sample(30).equals(conditional.sample(30))
     with pytest.raises(ValueError, match="not of an AEGMM"):
         AEGMM.load(path)
@@ -198,6 +273,8 @@ def test_save_load_round_trip_continues_the_samples(tmp_path, conditional):
     ("kwargs", "error", "match"),
     [
         ({"diffusion_steps": 0}, ValueError, "diffusion_steps == 0"),
+        ({"diffusion_patience": 0}, ValueError, "diffusion_patience == 0"),
+        ({"diffusion_patience": 2.5}, TypeError, "diffusion_patience"),
         ({"sampling_steps": 2000}, ValueError, "sampling_steps=2000 is more"),
         ({"sampling_steps": 2.0}, TypeError, "sampling_steps"),
         ({"n_timesteps": "1000"}, TypeError, "n_timesteps"),
