@@ -166,7 +166,9 @@ def _aediffusion(data: BenchData, settings: BenchSettings, cache: dict) -> Gener
     quick = {"diffusion_steps": 30, **_quick_stage1(settings)} if settings.quick else {}
     make = lambda: AEDiffusion(random_state=settings.seed, verbose=settings.verbose, **quick)  # noqa: E731
     model, seconds = _fit(cache, "AE-Diffusion", make, data)
-    return Generated(model.sample(len(data.train)), seconds)
+    last = model.history_["diffusion_step"][-1]
+    note = f"denoiser: weights of step {model.diffusion_best_step_:,} of {last:,}"
+    return Generated(model.sample(len(data.train)), seconds, note)
 
 
 def _ctgan_family(cls, data: BenchData, settings: BenchSettings) -> Generated:
