@@ -42,6 +42,19 @@ divergences between Gaussians, each a weighted squared error
 pick a random step, noise a batch of embeddings in one jump, and regress the noise
 (:func:`train_denoiser`; the network is :class:`~tabgen_lib.models.Denoiser`).
 
+**How long to train.** The budget follows the data, as Stage 1's does: at most
+``diffusion_steps`` (10,000) Adam steps, with early stopping on the rows Stage 1 held out
+(``diffusion_patience``; :func:`train_denoiser`). Measured with the loss every 250 steps
+(one seed per table): on the 131 tips rows it fits, the held-out loss is lowest near step
+4,000 and then rises; on the low-noise steps (:math:`t < 100`) it ends 30 % above its
+minimum at step 10,000 while the training loss there nearly halves -- the denoiser learns
+those rows by heart. On the insurance table (about 900 rows fitted) and on Adult the
+held-out loss still falls at step 10,000, and the last weights are kept. Early stopping
+bounds the overfitting of the loss, not memorisation as a whole: in the benchmark (three
+seeds) the distance attack's AUC against the AE-Diffusion fell from 0.593 to 0.568 on tips
+and from 0.577 to 0.570 on insurance, still above that against unseen real rows (0.498
+and 0.509).
+
 **Sampling with DDIM** (Song, Meng & Ermon 2021). From :math:`z_t` the network's noise
 estimate gives an estimate of the clean embedding, inverting the closed form,
 
@@ -247,6 +260,9 @@ def train_denoiser(
         if val < best:
             best, best_state, best_step = val, copy.deepcopy(denoiser.state_dict()), step
         if patience is not None and step - best_step >= patience:
+            if count:  # the steps since the last point of the training loss
+                history["diffusion_step"].append(step)
+                history["diffusion_loss"].append(running / count)
             break
     if best_state is not None:
         denoiser.load_state_dict(best_state)

@@ -167,6 +167,7 @@ def test_early_stopping_keeps_the_best_held_out_weights_and_stops():
     assert at[0] == DIFFUSION_EVAL_EVERY and at[-1] < 20_000  # stopped early
     best = int(np.argmin(val))
     assert at[-1] - at[best] >= 1000 and val[-1] > val[best]
+    assert h["diffusion_step"][-1] == at[-1]  # the training loss is logged up to the stop
     # the weights kept are the best measurement's: the draws come first from the generator,
     # so the same seed gives the same draws, and on them the kept network scores the best loss
     draws = validation_draws(z_val, None, 1000, torch.Generator().manual_seed(0))
