@@ -125,6 +125,7 @@ test: lint unit colab book-from-colab browser
 
 bench: venv
 	$(BIN)/python -m tabgen_lib.bench
+	$(BIN)/python -m tabgen_lib.bench_targets
 
 seeds: venv
 	$(BIN)/python -m tabgen_lib.seed_sweep
