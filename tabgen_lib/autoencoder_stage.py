@@ -56,11 +56,11 @@ training rows). :class:`~tabgen_lib.latent_gmm.AEGMM` and
 split; LR / GB efficacy of the reconstructions 0.985 / 0.973). Putting the true values
 of one column back into the reconstructions at a time: ``capital-gain`` lifts them to
 0.998 / 0.985 and ``capital-loss`` to 0.987 / 0.980; no other column moves gradient
-boosting half as far as ``capital-loss`` does. The non-zero values of these columns (8 % and 5 % of the
-rows) share the top of the quantile scale above the spike at 0, where a small error of
-the decoder is a large error in dollars. Encoding each as a flag (zero or not) plus its
-non-zero values on a quantile scale of their own -- tested by rewriting the data, not
-yet in :class:`~tabgen_lib.transforms.TabularTransformer` -- lifts the ceiling to
+boosting half as far as ``capital-loss`` does. The non-zero values of these columns (8 %
+and 5 % of the rows) share the top of the quantile scale above the spike at 0, where a
+small error of the decoder is a large error in dollars. Encoding each as a flag (zero or
+not) plus its non-zero values on a quantile scale of their own -- tested by rewriting the
+data, not yet in :class:`~tabgen_lib.transforms.TabularTransformer` -- lifts the ceiling to
 0.999 / 0.995 / 0.990 and lowers the AE-Diffusion's detection AUC from 0.708 to 0.687
 (0.675 with 20,000 denoiser steps), but its samples' gradient-boosting efficacy stays at
 0.964 (0.968): past the autoencoder, the next limit is Stage 2.

@@ -452,31 +452,29 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         self.latent_std_ = z.std(dim=0, unbiased=False).clamp_min(1e-6)
         z = (z - self.latent_mean_) / self.latent_std_
         early = self.diffusion_patience is not None and val_rows is not None and len(val_rows)
-        fit_rows = torch.ones(len(z), dtype=torch.bool, device=z.device)
+        held = torch.zeros(len(z), dtype=torch.bool, device=z.device)
         if early:
-            fit_rows[val_rows] = False
-        pick = lambda v, keep: None if v is None else v[keep]  # noqa: E731
+            held[val_rows] = True
         history = train_denoiser(
             self.denoiser_,
-            z[fit_rows],
-            pick(codes, fit_rows),
+            z[~held],
+            None if codes is None else codes[~held],
             alpha_bar=self.alpha_bar_,
             steps=self.diffusion_steps,
             lr=self.diffusion_lr,
             batch_size=self.batch_size,
             rng=rng,
-            z_val=z[~fit_rows] if early else None,
-            codes_val=pick(codes, ~fit_rows) if early else None,
+            z_val=z[held] if early else None,
+            codes_val=None if codes is None or not early else codes[held],
             patience=self.diffusion_patience,
             progress=self.verbose,
         )
-        if history["diffusion_val"]:
-            best = min(
-                range(len(history["diffusion_val"])), key=history["diffusion_val"].__getitem__
-            )
-            self.diffusion_best_step_ = int(history["diffusion_val_step"][best])
-        else:
-            self.diffusion_best_step_ = int(history["diffusion_step"][-1])
+        val = history["diffusion_val"]
+        self.diffusion_best_step_ = int(
+            history["diffusion_val_step"][val.index(min(val))]
+            if val
+            else history["diffusion_step"][-1]
+        )
         return history
 
     def _generate(self, n: int, codes) -> torch.Tensor:
