@@ -24,6 +24,17 @@ Neural networks need numbers; tables hold integers, money amounts and categories
   column gets its training dtype back (an ordered
   categorical dtype keeps its categories and order), or a :class:`ValueError` says why it
   cannot;
+- a **spiked** continuous column (``spike_share``, off by default): when the column's
+  smallest or largest value is held by at least that share of the rows (``capital-gain ==
+  0`` for 92 % of Adult), the quantile scale above gives the other values only the rest of
+  the interval -- Adult's non-zero capital gains are squeezed into its top 8 %, and a
+  decoder must hit that sliver precisely to tell a gain of 3,000 dollars from one of
+  15,000. With ``spike_share`` set, such a column becomes two parts: a two-category
+  *flag* block (at the spike or not), and a quantile scale fitted on the other rows only,
+  on which a spike row sits at the end next to its value (-1 for a spike at the minimum).
+  On the way back a row whose flag says "spike" gets the spike's value, any other row the
+  value its scale points to. (CTGAN's mode-specific normalisation meets the same problem
+  with a Gaussian mixture per column; Xu et al. 2019.)
 - a continuous column that is a **function of a discrete column** (in Adult,
   ``education-num`` is the number of ``education``) is not modelled at all: it is
   recomputed from that column on the way back, so the pair can never disagree. It counts
@@ -80,6 +91,8 @@ MIN_ROWS_PER_CATEGORY = 5
 #: A continuous column is snapped onto its training values only if each value is shared
 #: by at least this many rows on average.
 MIN_ROWS_PER_SNAP_VALUE = 2
+#: Suffix of the name of a spiked column's flag block in ``spans_``.
+SPIKE_FLAG = " (spike?)"
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,8 @@ class ColumnSpan:
     """Where one modelled column lives in the transformed matrix.
 
     ``kind`` is ``"continuous"`` (one column) or ``"discrete"`` (a one-hot block of
-    ``end - start`` columns).
+    ``end - start`` columns). A spiked column's flag block is a discrete span named after
+    the column plus :data:`SPIKE_FLAG`, with the categories "no" and "yes".
     """
 
     name: str
@@ -187,6 +201,11 @@ class TabularTransformer(BaseEstimator):
         ``MIN_ROWS_PER_CATEGORY`` (5) rows per category; a near-unique key never qualifies.
     n_quantiles : int
         Number of quantiles of the quantile transform (at most the number of rows).
+    spike_share : float or None
+        A continuous (modelled) column whose smallest or largest value is held by at least
+        this share of the rows, with at least two other distinct values, is encoded as a
+        flag block plus a quantile scale of its other values (module docstring). ``None``
+        (the default): every continuous column gets one quantile scale.
 
     Attributes
     ----------
@@ -200,6 +219,9 @@ class TabularTransformer(BaseEstimator):
         The modelled columns and their place in the transformed matrix.
     derived_ : dict
         ``{continuous column: (discrete column, {category: value})}`` for derived columns.
+    spikes_ : dict
+        ``{continuous column: spike value}`` for the spiked columns (empty without
+        ``spike_share``).
     output_dim_ : int
         Width of the transformed matrix.
 
@@ -212,14 +234,27 @@ class TabularTransformer(BaseEstimator):
     'grade'
     >>> [(s.name, s.kind) for s in tf.spans_]
     [('n', 'continuous'), ('grade', 'discrete')]
+    >>> gains = pd.DataFrame({"gain": [0] * 8 + [100, 250, 900]})
+    >>> spiked = TabularTransformer(spike_share=0.5).fit(gains)
+    >>> spiked.spikes_, [s.name for s in spiked.spans_]
+    ({'gain': 0}, ['gain', 'gain (spike?)'])
+    >>> spiked.transform(gains)[[0, 8, 10]].round(2).tolist()  # scale, then flag (no, yes)
+    [[-1.0, 0.0, 1.0], [-1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]
+    >>> spiked.inverse_transform(spiked.transform(gains)).equals(gains)
+    True
     """
 
     def __init__(
-        self, max_snap_values: int = 256, detect_derived: bool = True, n_quantiles: int = 1000
+        self,
+        max_snap_values: int = 256,
+        detect_derived: bool = True,
+        n_quantiles: int = 1000,
+        spike_share: float | None = None,
     ):
         self.max_snap_values = max_snap_values
         self.detect_derived = detect_derived
         self.n_quantiles = n_quantiles
+        self.spike_share = spike_share
 
     # old names, kept for existing code
     numeric_ = property(lambda self: self.continuous_, doc="Old name of ``continuous_``.")
@@ -232,6 +267,10 @@ class TabularTransformer(BaseEstimator):
         validation.check_int(self.n_quantiles, "n_quantiles", min_value=2)
         if not isinstance(self.detect_derived, bool):
             raise TypeError(f"detect_derived must be True or False, got {self.detect_derived!r}.")
+        if self.spike_share is not None:
+            validation.check_float(
+                self.spike_share, "spike_share", min_value=0, max_value=1, include_min=False
+            )
         data, discrete = check_table(data, discrete_columns)
         self.columns_ = list(data.columns)
         self.discrete_ = [c for c in self.columns_ if c in discrete]
@@ -268,13 +307,24 @@ class TabularTransformer(BaseEstimator):
             unique = np.unique(data[c].to_numpy(dtype=float))
             if len(unique) <= min(self.max_snap_values, len(data) / MIN_ROWS_PER_SNAP_VALUE):
                 self.snap_values_[c] = unique
+        self.spikes_ = {}
+        if self.spike_share is not None:
+            for c in self.continuous_:
+                values = data[c].to_numpy(dtype=float)
+                for end in (values.min(), values.max()):
+                    rest = values[values != end]
+                    share = 1.0 - len(rest) / len(values)
+                    if share >= self.spike_share and len(np.unique(rest)) >= 2:
+                        self.spikes_[c] = _py(data[c][values == end].iloc[0])
+                        break
         self.quantile_ = None
         if self.continuous_:
+            # a spiked column's scale is fitted on its other rows (NaN: left out of the fit)
             self.quantile_ = QuantileTransformer(
                 n_quantiles=min(self.n_quantiles, len(data)),
                 output_distribution="uniform",
                 subsample=10**9,
-            ).fit(data[self.continuous_].to_numpy(dtype=float))
+            ).fit(self._masked_values(data))
 
         self._build_spans()
         return self
@@ -288,7 +338,22 @@ class TabularTransformer(BaseEstimator):
             width = len(self.categories_[c])
             spans.append(ColumnSpan(c, "discrete", start, start + width))
             start += width
+        for c in self.spikes_:
+            spans.append(ColumnSpan(c + SPIKE_FLAG, "discrete", start, start + 2))
+            start += 2
         self.spans_, self.output_dim_ = spans, start
+
+    def _masked_values(self, data: pd.DataFrame) -> np.ndarray:
+        """The continuous columns as floats, NaN where a spiked column is at its spike."""
+        values = data[self.continuous_].to_numpy(dtype=float)
+        for j, c in enumerate(self.continuous_):
+            if c in self.spikes_:
+                values[values[:, j] == self.spikes_[c], j] = np.nan
+        return values
+
+    def _spike_end(self, column) -> float:
+        """Where a spiked column's spike rows sit on its scale: -1 at the minimum, else 1."""
+        return -1.0 if self.spikes_[column] == self.ranges_[column][0] else 1.0
 
     # ----------------------------------------------------------------- forward
     def transform(self, data) -> np.ndarray:
@@ -315,10 +380,16 @@ class TabularTransformer(BaseEstimator):
                 raise ValueError(
                     f"Continuous columns {bad} hold missing values: impute them first."
                 )
-            uniform = self.quantile_.transform(values.to_numpy(dtype=float))
-            out[:, : len(self.continuous_)] = 2.0 * uniform - 1.0
+            scale = 2.0 * self.quantile_.transform(self._masked_values(data)) - 1.0
+            flags = {span.name: span.start for span in self.spans_}
+            for j, c in enumerate(self.continuous_):
+                if c in self.spikes_:
+                    at_spike = np.isnan(scale[:, j])
+                    scale[at_spike, j] = self._spike_end(c)
+                    out[np.arange(len(data)), flags[c + SPIKE_FLAG] + at_spike] = 1.0
+            out[:, : len(self.continuous_)] = scale
         for span in self.spans_:
-            if span.kind != "discrete":
+            if span.kind != "discrete" or span.name not in self.categories_:
                 continue
             index = {v: i for i, v in enumerate(self.categories_[span.name])}
             keys = data[span.name].map(_category_key).astype(object)
@@ -352,16 +423,21 @@ class TabularTransformer(BaseEstimator):
         if self.continuous_:
             uniform = np.clip((matrix[:, : len(self.continuous_)] + 1.0) / 2.0, 0.0, 1.0)
             numbers = self.quantile_.inverse_transform(uniform)
+            starts = {span.name: span.start for span in self.spans_}
             for j, c in enumerate(self.continuous_):
                 low, high = self.ranges_[c]
                 values = np.clip(numbers[:, j], low, high)
                 if c in self.snap_values_:
                     values = _snap(values, self.snap_values_[c])
+                if c in self.spikes_:
+                    flag = starts[c + SPIKE_FLAG]
+                    at_spike = matrix[:, flag + 1] > matrix[:, flag]
+                    values = np.where(at_spike, self.spikes_[c], values)
                 if pd.api.types.is_integer_dtype(self.dtypes_[c]):
                     values = np.round(values)
                 columns[c] = values
         for span in self.spans_:
-            if span.kind == "discrete":
+            if span.kind == "discrete" and span.name in self.categories_:
                 cats = self.categories_[span.name]
                 picks = matrix[:, span.start : span.end].argmax(axis=1)
                 columns[span.name] = [np.nan if cats[i] == _MISSING else cats[i] for i in picks]
@@ -394,6 +470,7 @@ class TabularTransformer(BaseEstimator):
             "ranges": {c: list(v) for c, v in self.ranges_.items()},
             "snap_values": {c: v.tolist() for c, v in self.snap_values_.items()},
             "derived": {c: [s, list(m.items())] for c, (s, m) in self.derived_.items()},
+            "spikes": dict(self.spikes_),
         }
         if self.quantile_ is not None:
             state["quantiles"] = self.quantile_.quantiles_.tolist()
@@ -414,6 +491,7 @@ class TabularTransformer(BaseEstimator):
             tf.ranges_ = {c: tuple(v) for c, v in state["ranges"].items()}
             tf.snap_values_ = {c: np.asarray(v, float) for c, v in state["snap_values"].items()}
             tf.derived_ = {c: (s, dict(map(tuple, m))) for c, (s, m) in state["derived"].items()}
+            tf.spikes_ = dict(state.get("spikes", {}))  # absent from older checkpoints
             tf.quantile_ = None
             if tf.continuous_:
                 quantiles = np.asarray(state["quantiles"], dtype=float)

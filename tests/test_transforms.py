@@ -270,9 +270,94 @@ def test_nullable_integer_discrete_column_with_missing_values_round_trips():
 
 def test_transformer_is_a_scikit_learn_estimator():
     tf = TabularTransformer(max_snap_values=10)
-    assert tf.get_params() == {"detect_derived": True, "max_snap_values": 10, "n_quantiles": 1000}
+    assert tf.get_params() == {
+        "detect_derived": True,
+        "max_snap_values": 10,
+        "n_quantiles": 1000,
+        "spike_share": None,
+    }
     copy = clone(tf)
     assert copy is not tf and copy.get_params() == tf.get_params()
     assert repr(tf) == "TabularTransformer(max_snap_values=10)"
     state = TabularTransformer(n_quantiles=50).fit(make_table(), DISCRETE).get_state()
     assert TabularTransformer.from_state(state).n_quantiles == 50
+
+
+# ------------------------------------------------------------------ spiked columns
+def test_spike_share_off_by_default_and_spiked_column_gets_a_flag_and_its_own_scale():
+    table = make_table(n=2000)  # gain: 0 in about 90 % of rows, three non-zero values
+    plain = TabularTransformer().fit(table, DISCRETE)
+    assert plain.spikes_ == {}
+    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    assert tf.spikes_ == {"gain": 0}  # income and age have no value shared by half the rows
+    flag = next(s for s in tf.spans_ if s.name == "gain (spike?)")
+    assert (flag.kind, flag.end - flag.start) == ("discrete", 2)
+    assert tf.output_dim_ == plain.output_dim_ + 2
+    x = tf.transform(table)
+    zero = (table["gain"] == 0).to_numpy()
+    np.testing.assert_array_equal(x[:, flag.start + 1], zero.astype(np.float32))
+    np.testing.assert_array_equal(x[:, flag.start], (~zero).astype(np.float32))
+    j = tf.continuous_.index("gain")
+    assert np.all(x[zero, j] == -1.0)  # spike at the minimum: next to the smallest value
+    # the non-zero values spread over the whole scale, not its top tenth as without flags
+    assert x[~zero, j].min() < -0.5 and x[~zero, j].max() == 1.0
+    assert plain.transform(table)[~zero, j].min() > 0.7
+    back = tf.inverse_transform(x)
+    for column in ["age", "gain", "grade", "grade_num", "member"]:
+        assert back[column].equals(table[column]), column
+
+
+def test_spiked_column_decodes_from_its_flag_then_its_scale():
+    table = make_table(n=2000)
+    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    flag = next(s for s in tf.spans_ if s.name == "gain (spike?)")
+    j = tf.continuous_.index("gain")
+    x = np.zeros((4, tf.output_dim_))
+    x[:, j] = [1.0, 1.0, -1.0, 0.3]
+    x[:, flag.start + 1] = [2.0, -2.0, -2.0, -2.0]  # logits: "spike" wins only in row 0
+    gain = tf.inverse_transform(x)["gain"].tolist()
+    assert gain[0] == 0  # the flag says spike: the scale is ignored
+    assert gain[1] == 9999 and gain[2] == 500  # the ends of the non-zero values
+    assert gain[3] in (500, 2000, 9999)
+
+
+def test_spike_at_the_maximum_and_columns_that_do_not_qualify():
+    rng = np.random.default_rng(0)
+    n = 1000
+    table = pd.DataFrame(
+        {
+            "score": np.where(rng.random(n) < 0.7, 100.0, rng.uniform(0, 99, n).round(1)),
+            "middle": np.where(rng.random(n) < 0.7, 50.0, rng.uniform(0, 100, n)),
+            "binary": np.where(rng.random(n) < 0.8, 0.0, 5.0),
+            "rare": np.where(rng.random(n) < 0.3, 0.0, rng.uniform(1, 9, n)),
+        }
+    )
+    tf = TabularTransformer(spike_share=0.5).fit(table)
+    # a spike inside the range, a column with one other value and a 30 % spike are left alone
+    assert tf.spikes_ == {"score": 100.0}
+    x = tf.transform(table)
+    assert np.all(x[table["score"] == 100.0, tf.continuous_.index("score")] == 1.0)
+    np.testing.assert_allclose(tf.inverse_transform(x)["score"], table["score"], atol=1e-4)
+    assert TabularTransformer(spike_share=0.25).fit(table).spikes_ == {"score": 100.0, "rare": 0.0}
+
+
+def test_spiked_state_round_trips_and_old_states_load_without_spikes():
+    table = make_table(n=2000)
+    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    state = tf.get_state()
+    again = TabularTransformer.from_state(state)
+    x = tf.transform(table)
+    np.testing.assert_array_equal(again.transform(table), x)
+    assert again.inverse_transform(x).equals(tf.inverse_transform(x))
+    old = TabularTransformer().fit(table, DISCRETE).get_state()
+    del old["spikes"]
+    old["settings"].pop("spike_share")
+    assert TabularTransformer.from_state(old).spikes_ == {}
+
+
+@pytest.mark.parametrize(
+    ("share", "error"), [(0.0, ValueError), (1.5, ValueError), ("half", TypeError)]
+)
+def test_bad_spike_share_is_refused(share, error):
+    with pytest.raises(error, match="spike_share"):
+        TabularTransformer(spike_share=share).fit(make_table(), DISCRETE)
