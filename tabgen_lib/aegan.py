@@ -117,6 +117,11 @@ class AEGAN(LatentModel):
         A discrete column to condition on (conditional GAN); ``None`` for the plain GAN.
     max_snap_values : int
         Passed to :class:`~tabgen_lib.transforms.TabularTransformer`.
+    spike_share : float or None
+        Passed to :class:`~tabgen_lib.transforms.TabularTransformer` (``None``, the default:
+        one quantile scale per continuous column). :class:`~tabgen_lib.latent_gmm.AEGMM` and
+        :class:`~tabgen_lib.latent_diffusion.AEDiffusion` use 0.5, which encodes Adult's
+        zero capital gains and losses as flags; the AE-GAN chapters were measured without.
     random_state : int, optional
         Seeds, through three independent seeds, the initial weights and dropout (PyTorch's
         global generator, forked by :func:`~tabgen_lib.validation.forked_torch_rng`), the
@@ -176,6 +181,7 @@ class AEGAN(LatentModel):
         batch_size: int = 512,
         conditional_on: str | None = None,
         max_snap_values: int = 256,
+        spike_share: float | None = None,
         random_state: int | None = None,
         device=None,
         verbose: bool = True,
@@ -200,6 +206,7 @@ class AEGAN(LatentModel):
         self.batch_size = batch_size
         self.conditional_on = conditional_on
         self.max_snap_values = max_snap_values
+        self.spike_share = spike_share
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

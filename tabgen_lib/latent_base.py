@@ -50,7 +50,8 @@ class LatentModel(BaseEstimator):
     Subclasses store their constructor's arguments (scikit-learn's rule), including the
     shared ones read here: ``latent_dim``, ``ae_hidden``, ``ae_steps``, ``ae_patience``,
     ``ae_validation``, ``ae_lr``, ``latent_noise``, ``batch_size``, ``conditional_on``,
-    ``max_snap_values``, ``random_state``, ``device``, ``verbose``. They implement
+    ``max_snap_values``, ``spike_share`` (the transformer's encoding of spiked columns),
+    ``random_state``, ``device``, ``verbose``. They implement
 
     - ``_check_params()``: :meth:`_check_stage1_params` and their own settings' checks;
     - ``_build()``: every network, from ``transformer_`` and ``labels_`` (fit and load);
@@ -62,6 +63,7 @@ class LatentModel(BaseEstimator):
       ``sample_rng_``;
     - ``_latent_state()`` / ``_set_latent_state(state)``: Stage 2's fitted numbers that are
       not network weights, as plain data (for ``save`` / ``load``).
+
     """
 
     # ------------------------------------------------------------------ settings
@@ -132,7 +134,9 @@ class LatentModel(BaseEstimator):
         )
         self.columns_ = list(data.columns)
         self.device_ = device
-        self.transformer_ = TabularTransformer(max_snap_values=self.max_snap_values)
+        self.transformer_ = TabularTransformer(
+            max_snap_values=self.max_snap_values, spike_share=self.spike_share
+        )
         self.transformer_.fit(features, [c for c in discrete if c != label])
         x = torch.as_tensor(self.transformer_.transform(features), device=device)
 

@@ -116,6 +116,12 @@ class AEGMM(LatentModel):
 batch_size, max_snap_values, device, verbose
         Stage 1, as in :class:`~tabgen_lib.aegan.AEGAN`, but with a smaller, noisier latent
         space by default (16 and 0.1, measured in :mod:`tabgen_lib.autoencoder_stage`).
+    spike_share : float or None
+        Passed to :class:`~tabgen_lib.transforms.TabularTransformer`: a continuous column
+        whose smallest or largest value is held by at least this share of the rows (Adult's
+        zero capital gains and losses) is encoded as a flag plus a scale of its other values.
+        The default, 0.5, is measured in :mod:`tabgen_lib.autoencoder_stage`; ``None``: one
+        quantile scale per column, as :class:`~tabgen_lib.aegan.AEGAN` keeps by default.
     conditional_on : str, optional
         A discrete column to condition on: one mixture per label.
     random_state : int, optional
@@ -152,6 +158,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         batch_size: int = 512,
         conditional_on: str | None = None,
         max_snap_values: int = 256,
+        spike_share: float | None = 0.5,
         random_state: int | None = None,
         device=None,
         verbose: bool = True,
@@ -168,6 +175,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         self.batch_size = batch_size
         self.conditional_on = conditional_on
         self.max_snap_values = max_snap_values
+        self.spike_share = spike_share
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

@@ -228,7 +228,7 @@ def test_the_denoiser_stops_early_on_the_rows_stage_1_held_out(table, fitted):
 def test_aediffusion_is_a_scikit_learn_estimator(table, fitted):
     model = AEDiffusion(sampling_steps=0, random_state=3)
     params = model.get_params()
-    assert params["sampling_steps"] == 0 and len(params) == 22
+    assert params["sampling_steps"] == 0 and len(params) == 23
     assert repr(model) == "AEDiffusion(random_state=3, sampling_steps=0)"
     copy = clone(fitted)
     assert not hasattr(copy, "denoiser_")
@@ -322,3 +322,35 @@ def test_aediffusion_beats_trivial_baselines_on_a_dependent_table():
     # mean x given c, real -2, 0, 2; generated -1.96 to -1.52, -0.05 to 0.42, 0.84 to 2.24
     means = rows.groupby("c")["x"].mean()
     assert means["a"] < -1.4 and 1.0 < means["b"] - means["a"] < 3.0 and means["c"] > 0.5
+
+
+def test_a_spiked_column_is_learnt_as_a_flag_and_survives_save_load(tmp_path):
+    rng = np.random.default_rng(0)
+    table = make_table()
+    table["gain"] = np.where(rng.random(len(table)) < 0.8, 0, rng.choice([100, 400, 900], 400))
+    model = AEDiffusion(**FAST).fit(table, DISCRETE)
+    assert model.spike_share == 0.5 and model.transformer_.spikes_ == {"gain": 0}
+    assert model.autoencoder_.blocks[-1][1] - model.autoencoder_.blocks[-1][0] == 2  # the flag
+    rows = model.sample(1000)
+    assert set(rows["gain"]) <= {0, 100, 400, 900} and (rows["gain"] != 0).any()
+    assert 0.5 < (rows["gain"] == 0).mean() < 0.95  # 0.8 in the table; a small, short fit
+    model.save(tmp_path / "spiked.pt")
+    loaded = AEDiffusion.load(tmp_path / "spiked.pt")
+    assert loaded.transformer_.spikes_ == {"gain": 0}
+    assert loaded.sample(30).equals(model.sample(30))
+    plain = AEDiffusion(**{**FAST, "spike_share": None}).fit(table, DISCRETE)
+    assert plain.transformer_.spikes_ == {}
+    assert (
+        plain.autoencoder_.decoder[-1].out_features
+        == model.autoencoder_.decoder[-1].out_features - 2
+    )
+    with pytest.raises(ValueError, match="spike_share"):
+        AEDiffusion(**{**FAST, "spike_share": 0}).fit(table, DISCRETE)
+
+
+def test_spike_share_changes_nothing_on_a_table_without_a_spike(table):
+    spiked = AEDiffusion(**FAST).fit(table, DISCRETE)  # spike_share=0.5, the default
+    plain = AEDiffusion(**{**FAST, "spike_share": None}).fit(table, DISCRETE)
+    assert spiked.transformer_.spikes_ == {}  # as on insurance and tips: results unchanged
+    assert same_weights(plain.denoiser_, spiked.denoiser_)
+    assert plain.sample(40).equals(spiked.sample(40))
