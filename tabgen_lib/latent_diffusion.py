@@ -351,11 +351,9 @@ batch_size, max_snap_values, device, verbose
         but with a smaller, noisier latent space by default (16 and 0.1, measured in
         :mod:`tabgen_lib.autoencoder_stage`).
     spike_share : float or None
-        Passed to :class:`~tabgen_lib.transforms.TabularTransformer`: a continuous column
-        whose smallest or largest value is held by at least this share of the rows (Adult's
-        zero capital gains and losses) is encoded as a flag plus a scale of its other values.
-        The default, 0.5, is measured in :mod:`tabgen_lib.autoencoder_stage`; ``None``: one
-        quantile scale per column, as :class:`~tabgen_lib.aegan.AEGAN` keeps by default.
+        Stage 1's encoding of spiked columns (Adult's zero capital gains and losses) as a
+        flag plus a scale of their other values, as in :class:`~tabgen_lib.latent_gmm.AEGMM`;
+        ``None``: one quantile scale per column.
     conditional_on : str, optional
         A discrete column to condition on: the label is an input of the denoiser.
     random_state : int, optional
