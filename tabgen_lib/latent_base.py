@@ -63,7 +63,6 @@ class LatentModel(BaseEstimator):
       ``sample_rng_``;
     - ``_latent_state()`` / ``_set_latent_state(state)``: Stage 2's fitted numbers that are
       not network weights, as plain data (for ``save`` / ``load``).
-
     """
 
     # ------------------------------------------------------------------ settings

@@ -100,8 +100,8 @@ class ColumnSpan:
     """Where one modelled column lives in the transformed matrix.
 
     ``kind`` is ``"continuous"`` (one column) or ``"discrete"`` (a one-hot block of
-    ``end - start`` columns). A spiked column's flag block is a discrete span named after
-    the column plus :data:`SPIKE_FLAG`, with the categories "no" and "yes".
+    ``end - start`` columns). A spiked column's flag block is a discrete span of two
+    columns (not at the spike, at the spike) named after the column plus :data:`SPIKE_FLAG`.
     """
 
     name: str
