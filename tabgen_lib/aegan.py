@@ -122,6 +122,10 @@ class AEGAN(LatentModel):
         one quantile scale per continuous column). :class:`~tabgen_lib.latent_gmm.AEGMM` and
         :class:`~tabgen_lib.latent_diffusion.AEDiffusion` use 0.5, which encodes Adult's
         zero capital gains and losses as flags; the AE-GAN chapters were measured without.
+    reject_copies : bool
+        Redraw every sampled row that is identical to a training row, so that ``sample``
+        never returns one (:mod:`tabgen_lib.copy_filter`; the model then keeps a 64-bit
+        fingerprint of each training row). ``False``: no fingerprints, no filter.
     random_state : int, optional
         Seeds, through three independent seeds, the initial weights and dropout (PyTorch's
         global generator, forked by :func:`~tabgen_lib.validation.forked_torch_rng`), the
@@ -157,6 +161,13 @@ class AEGAN(LatentModel):
         What :meth:`sample` and :meth:`sample_latent` draw labels and noise from; on the CPU,
         so a model samples the same rows on every device. :meth:`save` keeps its state:
         a loaded model continues the saved model's stream of samples.
+    copy_fingerprints_ : numpy.ndarray of uint64 or None
+        The sorted 64-bit fingerprints of the training rows (:mod:`tabgen_lib.copy_filter`);
+        ``None`` without ``reject_copies``. They identify the training rows: share samples,
+        not the fitted model.
+    copies_rejected_ : int
+        How many sampled rows were copies of a training row and were redrawn, over all the
+        calls to :meth:`sample` since ``fit``.
     """
 
     def __init__(
@@ -182,6 +193,7 @@ class AEGAN(LatentModel):
         conditional_on: str | None = None,
         max_snap_values: int = 256,
         spike_share: float | None = None,
+        reject_copies: bool = True,
         random_state: int | None = None,
         device=None,
         verbose: bool = True,
@@ -207,6 +219,7 @@ class AEGAN(LatentModel):
         self.conditional_on = conditional_on
         self.max_snap_values = max_snap_values
         self.spike_share = spike_share
+        self.reject_copies = reject_copies
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

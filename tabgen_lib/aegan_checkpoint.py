@@ -6,7 +6,8 @@ The file is a :func:`tabgen_lib.checkpoints.save_checkpoint` checkpoint: the wei
 model's networks, and as plain data (lists, numbers, text, tensors -- nothing that runs code
 when read with ``torch.load(weights_only=True)``) the model's ``get_params()``, the
 transformer's state, the labels, the history, the latent model's own numbers (a mixture's
-means and covariances) and the state of ``sample_rng_``. A loaded model therefore samples
+means and covariances), the fingerprints of the training rows (the copy filter's,
+:mod:`tabgen_lib.copy_filter`) and the state of ``sample_rng_``. A loaded model therefore samples
 exactly the rows the saved one would have sampled next.
 
 Examples
@@ -24,8 +25,10 @@ True
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
@@ -58,8 +61,35 @@ def save_latent_model(model, path) -> Path:
         "latent_range": [model.latent_low_.cpu(), model.latent_high_.cpu()],
         "ae_best_step": model.ae_best_step_,
         "latent": model._latent_state(),
+        "copy_fingerprints": _fingerprints_out(model.copy_fingerprints_),
+        "copies_rejected": int(model.copies_rejected_),
     }
     return save_checkpoint(path, models=model._networks(), step=model.ae_best_step_, extra=extra)
+
+
+def _fingerprints_out(fingerprints):
+    # uint64 -> int64 bits: a tensor, which torch.load(weights_only=True) reads back
+    return None if fingerprints is None else torch.from_numpy(fingerprints.view(np.int64).copy())
+
+
+def _restore_copy_filter(model, extra: dict, path) -> None:
+    """The fingerprints of the training rows; a file saved before the filter has none."""
+    if "copy_fingerprints" not in extra:
+        warnings.warn(
+            f"{path} was saved by a version of tabgen_lib without the copy filter: it keeps no "
+            "fingerprints of its training rows, so it samples with reject_copies=False. Fit "
+            "and save the model again to filter copies.",
+            UserWarning,
+            stacklevel=3,
+        )
+        model.reject_copies = False
+        model.copy_fingerprints_, model.copies_rejected_ = None, 0
+        return
+    fingerprints = extra["copy_fingerprints"]
+    if fingerprints is not None:
+        fingerprints = fingerprints.numpy().view(np.uint64).copy()
+    model.copy_fingerprints_ = fingerprints
+    model.copies_rejected_ = int(extra["copies_rejected"])
 
 
 def load_latent_model(cls, path, device=None):
@@ -89,6 +119,7 @@ def load_latent_model(cls, path, device=None):
         model.latent_low_, model.latent_high_ = low.to(resolved), high.to(resolved)
         model.ae_best_step_ = extra["ae_best_step"]
         model._set_latent_state(extra["latent"])
+        _restore_copy_filter(model, extra, path)
         with forked_torch_rng(0, resolved):  # initial weights, overwritten below
             model._build()
     except (KeyError, TypeError, ValueError) as err:

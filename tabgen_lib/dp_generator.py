@@ -41,7 +41,9 @@ and costs nothing more, **except** what the model reads from the rows directly:
   records which case a model is in.
 * Nothing else: no quantiles, no snapping to observed values, no early stopping on real
   validation rows, no standardization of the embeddings (they lie in :math:`[-1, 1]`,
-  the encoder's Tanh, and DDIM clips to that box), unlike the non-private generators.
+  the encoder's Tanh, and DDIM clips to that box), and no filter of copies of training
+  rows (:mod:`tabgen_lib.copy_filter`: it would compare the samples with the members),
+  unlike the non-private generators.
 
 Examples
 --------

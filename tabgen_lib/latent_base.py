@@ -9,6 +9,11 @@ of the training rows, then the subclass's Stage 2), ``sample`` and ``decode``, `
 ``reconstruct`` and ``reconstruction_error`` of real rows, and ``save`` / ``load``
 (:mod:`tabgen_lib.aegan_checkpoint`). One level of inheritance, no more.
 
+``sample`` never returns a copy of a training row when ``reject_copies`` is true (the
+default): the model keeps a fingerprint of every training row and redraws the rows that
+match one (:mod:`tabgen_lib.copy_filter`, which also says what the filter does not do).
+``sample_latent`` and ``decode`` are the unfiltered steps underneath.
+
 With the same ``random_state`` and data the three generators train the *same* autoencoder
 (same initial weights, validation rows, batches and noise) when their Stage 1 settings
 agree: they differ in Stage 2 only.
@@ -27,11 +32,15 @@ from . import validation
 from .aegan_checkpoint import load_latent_model, save_latent_model
 from .aegan_labels import condition_codes, insert_labels, split_label
 from .autoencoder_stage import _best_step, split_validation, train_autoencoder
+from .copy_filter import find_copies, row_fingerprints
 from .models import Autoencoder
 from .runtime import get_device
 from .transforms import TabularTransformer, check_table
 
-__all__ = ["LatentModel", "check_widths"]
+__all__ = ["MAX_REDRAWS", "LatentModel", "check_widths"]
+
+#: Rounds of redrawing the sampled rows that copy a training row before ``sample`` gives up.
+MAX_REDRAWS = 20
 
 
 def check_widths(widths, name: str) -> None:
@@ -51,7 +60,7 @@ class LatentModel(BaseEstimator):
     shared ones read here: ``latent_dim``, ``ae_hidden``, ``ae_steps``, ``ae_patience``,
     ``ae_validation``, ``ae_lr``, ``latent_noise``, ``batch_size``, ``conditional_on``,
     ``max_snap_values``, ``spike_share`` (the transformer's encoding of spiked columns),
-    ``random_state``, ``device``, ``verbose``. They implement
+    ``reject_copies``, ``random_state``, ``device``, ``verbose``. They implement
 
     - ``_check_params()``: :meth:`_check_stage1_params` and their own settings' checks;
     - ``_build()``: every network, from ``transformer_`` and ``labels_`` (fit and load);
@@ -78,8 +87,9 @@ class LatentModel(BaseEstimator):
             self.ae_validation, "ae_validation", min_value=0, max_value=0.5, include_max=False
         )
         check_widths(self.ae_hidden, "ae_hidden")
-        if not isinstance(self.verbose, bool):
-            raise TypeError(f"verbose must be True or False, got {self.verbose!r}.")
+        for name in ("verbose", "reject_copies"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if self.conditional_on is not None and not isinstance(self.conditional_on, str | int):
             raise TypeError("conditional_on must be a column name or None.")
 
@@ -133,6 +143,8 @@ class LatentModel(BaseEstimator):
         )
         self.columns_ = list(data.columns)
         self.device_ = device
+        self.copy_fingerprints_ = np.unique(row_fingerprints(data)) if self.reject_copies else None
+        self.copies_rejected_ = 0
         self.transformer_ = TabularTransformer(
             max_snap_values=self.max_snap_values, spike_share=self.spike_share
         )
@@ -188,12 +200,47 @@ class LatentModel(BaseEstimator):
 
         A conditional model without ``condition`` draws labels with their training shares.
         Successive calls give different rows; the sequence of calls is reproducible (see
-        ``random_state``).
+        ``random_state``). With ``reject_copies`` a row identical to a training row is
+        redrawn (with the same label) until none is left, at most :data:`MAX_REDRAWS`
+        times; ``copies_rejected_`` counts the redrawn rows. A model that still draws
+        copies after that raises a ``RuntimeError``.
         """
         codes = self._codes(n, condition)
-        z = self._generate(n, codes)
+        frame = self._draw(n, codes)
+        for redraw in range(MAX_REDRAWS + 1):
+            rows = np.flatnonzero(self._copies(frame))
+            if len(rows) == 0:
+                break
+            if redraw == MAX_REDRAWS:
+                raise RuntimeError(
+                    f"{len(rows)} of {len(frame)} sampled rows were still copies of training "
+                    f"rows after {MAX_REDRAWS} redraws: this model reproduces its training "
+                    "rows, or the table has so few possible rows that the training rows hold "
+                    "most of them. Fit on more rows or with a smaller training budget, or "
+                    "pass reject_copies=False to accept copies (then check exact_copy_share "
+                    "before you release the rows)."
+                )
+            self.copies_rejected_ += len(rows)
+            redrawn = self._draw(len(rows), None if codes is None else codes[torch.as_tensor(rows)])
+            redrawn.index = rows
+            frame = pd.concat([frame.drop(index=rows), redrawn]).sort_index()
+        return frame
+
+    def _draw(self, n: int, codes) -> pd.DataFrame:
+        """``n`` rows decoded from new embeddings (of label ``codes``, one per row)."""
         labels = None if codes is None else [self.labels_[i] for i in codes.tolist()]
-        return self.decode(z, labels)
+        return self.decode(self._generate(n, codes), labels)
+
+    def _copies(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``frame`` copy a training row (none without ``reject_copies``)."""
+        if not self.reject_copies:
+            return np.zeros(len(frame), dtype=bool)
+        if self.copy_fingerprints_ is None:
+            raise ValueError(
+                "reject_copies is True, but this model was fitted with reject_copies=False and "
+                "kept no fingerprints of its training rows: fit it again with reject_copies=True."
+            )
+        return find_copies(frame, self.copy_fingerprints_)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, labels=None) -> pd.DataFrame:

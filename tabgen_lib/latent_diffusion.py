@@ -354,6 +354,8 @@ batch_size, max_snap_values, device, verbose
         Stage 1's encoding of spiked columns (Adult's zero capital gains and losses) as a
         flag plus a scale of their other values, as in :class:`~tabgen_lib.latent_gmm.AEGMM`;
         ``None``: one quantile scale per column.
+    reject_copies : bool
+        Never return a copy of a training row, as in :class:`~tabgen_lib.aegan.AEGAN`.
     conditional_on : str, optional
         A discrete column to condition on: the label is an input of the denoiser.
     random_state : int, optional
@@ -377,7 +379,7 @@ batch_size, max_snap_values, device, verbose
     diffusion_best_step_ : int
         The step whose denoiser weights were kept.
     autoencoder_, transformer_, columns_, device_, latent_low_, latent_high_, labels_, \
-label_freq_, label_dtype_, ae_best_step_, sample_rng_
+label_freq_, label_dtype_, ae_best_step_, sample_rng_, copy_fingerprints_, copies_rejected_
         As in :class:`~tabgen_lib.aegan.AEGAN`.
     """
 
@@ -403,6 +405,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         conditional_on: str | None = None,
         max_snap_values: int = 256,
         spike_share: float | None = 0.5,
+        reject_copies: bool = True,
         random_state: int | None = None,
         device=None,
         verbose: bool = True,
@@ -427,6 +430,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         self.conditional_on = conditional_on
         self.max_snap_values = max_snap_values
         self.spike_share = spike_share
+        self.reject_copies = reject_copies
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

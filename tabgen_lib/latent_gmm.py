@@ -122,6 +122,8 @@ batch_size, max_snap_values, device, verbose
         zero capital gains and losses) is encoded as a flag plus a scale of its other values.
         The default, 0.5, is measured in :mod:`tabgen_lib.autoencoder_stage`; ``None``: one
         quantile scale per column, as :class:`~tabgen_lib.aegan.AEGAN` keeps by default.
+    reject_copies : bool
+        Never return a copy of a training row, as in :class:`~tabgen_lib.aegan.AEGAN`.
     conditional_on : str, optional
         A discrete column to condition on: one mixture per label.
     random_state : int, optional
@@ -140,7 +142,7 @@ batch_size, max_snap_values, device, verbose
         Stage 1's (see :class:`~tabgen_lib.aegan.AEGAN`), plus ``bic_k`` and ``bic``: the
         candidates tried and their BIC (all labels one after the other).
     autoencoder_, transformer_, columns_, device_, latent_low_, latent_high_, labels_, \
-label_freq_, label_dtype_, ae_best_step_, sample_rng_
+label_freq_, label_dtype_, ae_best_step_, sample_rng_, copy_fingerprints_, copies_rejected_
         As in :class:`~tabgen_lib.aegan.AEGAN`.
     """
 
@@ -159,6 +161,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         conditional_on: str | None = None,
         max_snap_values: int = 256,
         spike_share: float | None = 0.5,
+        reject_copies: bool = True,
         random_state: int | None = None,
         device=None,
         verbose: bool = True,
@@ -176,6 +179,7 @@ label_freq_, label_dtype_, ae_best_step_, sample_rng_
         self.conditional_on = conditional_on
         self.max_snap_values = max_snap_values
         self.spike_share = spike_share
+        self.reject_copies = reject_copies
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

@@ -228,7 +228,7 @@ def test_the_denoiser_stops_early_on_the_rows_stage_1_held_out(table, fitted):
 def test_aediffusion_is_a_scikit_learn_estimator(table, fitted):
     model = AEDiffusion(sampling_steps=0, random_state=3)
     params = model.get_params()
-    assert params["sampling_steps"] == 0 and len(params) == 23
+    assert params["sampling_steps"] == 0 and len(params) == 24
     assert repr(model) == "AEDiffusion(random_state=3, sampling_steps=0)"
     copy = clone(fitted)
     assert not hasattr(copy, "denoiser_")

@@ -90,7 +90,7 @@ def test_aegan_is_a_scikit_learn_estimator():
     model = AEGAN(ae_hidden=hidden, latent_dim=-1, random_state=3)  # not checked before fit
     assert model.ae_hidden is hidden and model.latent_dim == -1  # stored unchanged
     params = model.get_params()
-    assert params["random_state"] == 3 and params["device"] is None and len(params) == 24
+    assert params["random_state"] == 3 and params["device"] is None and len(params) == 25
     assert params["spike_share"] is None  # the AE-GAN chapters were measured without flags
     copy = clone(model)
     assert copy is not model and copy.get_params() == params

@@ -92,7 +92,7 @@ def test_a_fixed_number_of_components(table):
 def test_aegmm_is_a_scikit_learn_estimator(table, fitted):
     model = AEGMM(n_components=-1, random_state=3)  # not checked before fit
     params = model.get_params()
-    assert params["n_components"] == -1 and params["random_state"] == 3 and len(params) == 16
+    assert params["n_components"] == -1 and params["random_state"] == 3 and len(params) == 17
     assert params["spike_share"] == 0.5  # as the AE-Diffusion's; the AE-GAN's is None
     assert repr(model) == "AEGMM(n_components=-1, random_state=3)"
     copy = clone(fitted)
