@@ -105,10 +105,17 @@ __all__ = ["EVAL_EVERY", "split_validation", "train_autoencoder"]
 EVAL_EVERY = 50
 
 
+#: Seconds between two redraws of a progress bar. tqdm's default, 0.1 s, sends a notebook
+#: frontend ten widget updates a second: over a fit of minutes, thousands of messages, more
+#: than the kernel's output channel buffers for a client that reads it only after the cell
+#: (nbval, on a loaded machine, then lost the cell's last message and timed out).
+BAR_INTERVAL = 1.0
+
+
 def _bar(progress: bool) -> dict:
-    # progress=False hides the bars; otherwise tqdm's own settings apply
-    # (TQDM_DISABLE=1 hides them too, e.g. when the book is built).
-    return {} if progress else {"disable": True}
+    # progress=False hides the bars; otherwise tqdm's own settings apply, at most one redraw
+    # a second (TQDM_DISABLE=1 hides them too, e.g. when the book is built).
+    return {"mininterval": BAR_INTERVAL} if progress else {"disable": True}
 
 
 def split_validation(n_rows: int, share: float, rng: torch.Generator) -> tuple:

@@ -72,6 +72,7 @@ from sklearn.base import BaseEstimator
 from tqdm.auto import tqdm
 
 from . import validation
+from .autoencoder_stage import _bar
 from .dp import epsilon_for_stages, noise_for_epsilon, poisson_batch
 from .dp_domain import DomainEncoder, domain_of
 from .latent_diffusion import ddim_sample, linear_schedule
@@ -123,7 +124,7 @@ def train_private(
     with warnings.catch_warnings():
         # Opacus's hooks need the gradient at each layer's output, not at the data
         warnings.filterwarnings("ignore", message="Full backward hook is firing")
-        for _ in tqdm(range(steps), desc=desc, **({} if progress else {"disable": True})):
+        for _ in tqdm(range(steps), desc=desc, **_bar(progress)):
             rows = poisson_batch(n_rows, batch_size / n_rows, rng)
             optimizer.zero_grad()
             loss = row_losses(rows)
