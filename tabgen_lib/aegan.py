@@ -121,7 +121,7 @@ class AEGAN(LatentModel):
         Passed to :class:`~tabgen_lib.transforms.TabularTransformer` (``None``, the default:
         one quantile scale per continuous column). :class:`~tabgen_lib.latent_gmm.AEGMM` and
         :class:`~tabgen_lib.latent_diffusion.AEDiffusion` use 0.5, which encodes Adult's
-        zero capital gains and losses as flags; the AE-GAN chapters were measured without.
+        capital gains and losses as value blocks; the AE-GAN chapters were measured without.
     reject_copies : bool
         Redraw every sampled row that is identical to a training row, so that ``sample``
         never returns one (:mod:`tabgen_lib.copy_filter`; the model then keeps a 64-bit

@@ -34,7 +34,19 @@ Neural networks need numbers; tables hold integers, money amounts and categories
   on which a spike row sits at the end next to its value (-1 for a spike at the minimum).
   On the way back a row whose flag says "spike" gets the spike's value, any other row the
   value its scale points to. (CTGAN's mode-specific normalisation meets the same problem
-  with a Gaussian mixture per column; Xu et al. 2019.)
+  with a Gaussian mixture per column; Xu et al. 2019.) When the spiked column's values
+  are also few and repeated -- it is snapped, so every decoded value is one seen in
+  training anyway (Adult: 119 capital-gain amounts, 92 capital-loss amounts) -- the flag
+  grows into a **value block**: one category per value, the spike one of them, so the
+  decoder *picks* an amount with a softmax instead of aiming at its sliver of a scale.
+  Only with evidence for each value, as for a derived column: the other values must hold
+  on average at least ``MIN_ROWS_PER_CATEGORY`` (5) rows each. Otherwise most values are
+  held by one or two rows and the softmax has too little to learn each from. (Measured on
+  a public table of 452 training rows, 116 wages other than 0 held by 1.8 rows each on
+  average: with a value block the AE-Diffusion's rows were told from real ones with a
+  detection AUC of 0.99-1.00 on three seeds, against 0.63-0.69 with a flag and a scale.)
+  On the way back the most likely value wins; a value not seen in training (an unseen
+  row's) is first snapped to the nearest one seen.
 - a continuous column that is a **function of a discrete column** (in Adult,
   ``education-num`` is the number of ``education``) is not modelled at all: it is
   recomputed from that column on the way back, so the pair can never disagree. It counts
@@ -93,6 +105,8 @@ MIN_ROWS_PER_CATEGORY = 5
 MIN_ROWS_PER_SNAP_VALUE = 2
 #: Suffix of the name of a spiked column's flag block in ``spans_``.
 SPIKE_FLAG = " (spike?)"
+#: Suffix of the name of a spiked column's value block in ``spans_``.
+VALUE_BLOCK = " (value)"
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,9 @@ class ColumnSpan:
 
     ``kind`` is ``"continuous"`` (one column) or ``"discrete"`` (a one-hot block of
     ``end - start`` columns). A spiked column's flag block is a discrete span of two
-    columns (not at the spike, at the spike) named after the column plus :data:`SPIKE_FLAG`.
+    columns (not at the spike, at the spike) named after the column plus :data:`SPIKE_FLAG`;
+    a value block is a discrete span with one column per value, named after the column
+    plus :data:`VALUE_BLOCK`.
     """
 
     name: str
@@ -204,8 +220,11 @@ class TabularTransformer(BaseEstimator):
     spike_share : float or None
         A continuous (modelled) column whose smallest or largest value is held by at least
         this share of the rows, with at least two other distinct values, is encoded as a
-        flag block plus a quantile scale of its other values (module docstring). ``None``
-        (the default): every continuous column gets one quantile scale.
+        flag block plus a quantile scale of its other values, or, if the column is snapped
+        (few, repeated values) and its other values hold on average at least
+        ``MIN_ROWS_PER_CATEGORY`` (5) rows each, as a value block with one category per
+        value (module docstring). ``None`` (the default): every continuous column gets one quantile
+        scale.
 
     Attributes
     ----------
@@ -222,6 +241,9 @@ class TabularTransformer(BaseEstimator):
     spikes_ : dict
         ``{continuous column: spike value}`` for the spiked columns (empty without
         ``spike_share``).
+    value_blocks_ : dict
+        ``{continuous column: sorted array of its values}`` for the spiked columns encoded
+        as a value block (a subset of ``spikes_``).
     output_dim_ : int
         Width of the transformed matrix.
 
@@ -235,12 +257,20 @@ class TabularTransformer(BaseEstimator):
     >>> [(s.name, s.kind) for s in tf.spans_]
     [('n', 'continuous'), ('grade', 'discrete')]
     >>> gains = pd.DataFrame({"gain": [0] * 8 + [100, 250, 900]})
-    >>> spiked = TabularTransformer(spike_share=0.5).fit(gains)
+    >>> spiked = TabularTransformer(spike_share=0.5).fit(gains)  # one row per other value
     >>> spiked.spikes_, [s.name for s in spiked.spans_]
     ({'gain': 0}, ['gain', 'gain (spike?)'])
     >>> spiked.transform(gains)[[0, 8, 10]].round(2).tolist()  # scale, then flag (no, yes)
     [[-1.0, 0.0, 1.0], [-1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]
     >>> spiked.inverse_transform(spiked.transform(gains)).equals(gains)
+    True
+    >>> common = pd.DataFrame({"gain": [0] * 20 + [100, 250, 900] * 5})  # five rows each
+    >>> blocked = TabularTransformer(spike_share=0.5).fit(common)
+    >>> [s.name for s in blocked.spans_], blocked.value_blocks_["gain"].tolist()
+    (['gain (value)'], [0.0, 100.0, 250.0, 900.0])
+    >>> blocked.transform(common)[[0, 20, 22]].tolist()  # one category per value
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    >>> blocked.inverse_transform(blocked.transform(common)).equals(common)
     True
     """
 
@@ -317,8 +347,15 @@ class TabularTransformer(BaseEstimator):
                     if share >= self.spike_share and len(np.unique(rest)) >= 2:
                         self.spikes_[c] = _py(data[c][values == end].iloc[0])
                         break
+        # snapped anyway: the decoder may as well pick one of the values, if each value has
+        # the rows to be learnt (module docstring)
+        self.value_blocks_ = {}
+        for c, spike in self.spikes_.items():
+            rest = data[c][data[c] != spike]
+            if c in self.snap_values_ and len(rest) >= MIN_ROWS_PER_CATEGORY * rest.nunique():
+                self.value_blocks_[c] = self.snap_values_[c]
         self.quantile_ = None
-        if self.continuous_:
+        if self._scaled():
             # a spiked column's scale is fitted on its other rows (NaN: left out of the fit)
             self.quantile_ = QuantileTransformer(
                 n_quantiles=min(self.n_quantiles, len(data)),
@@ -329,9 +366,13 @@ class TabularTransformer(BaseEstimator):
         self._build_spans()
         return self
 
+    def _scaled(self) -> list:
+        """The continuous columns on a quantile scale (those without a value block)."""
+        return [c for c in self.continuous_ if c not in self.value_blocks_]
+
     def _build_spans(self) -> None:
         spans, start = [], 0
-        for c in self.continuous_:
+        for c in self._scaled():
             spans.append(ColumnSpan(c, "continuous", start, start + 1))
             start += 1
         for c in self.discrete_:
@@ -339,14 +380,19 @@ class TabularTransformer(BaseEstimator):
             spans.append(ColumnSpan(c, "discrete", start, start + width))
             start += width
         for c in self.spikes_:
-            spans.append(ColumnSpan(c + SPIKE_FLAG, "discrete", start, start + 2))
-            start += 2
+            if c in self.value_blocks_:
+                width = len(self.value_blocks_[c])
+                spans.append(ColumnSpan(c + VALUE_BLOCK, "discrete", start, start + width))
+                start += width
+            else:
+                spans.append(ColumnSpan(c + SPIKE_FLAG, "discrete", start, start + 2))
+                start += 2
         self.spans_, self.output_dim_ = spans, start
 
     def _masked_values(self, data: pd.DataFrame) -> np.ndarray:
-        """The continuous columns as floats, NaN where a spiked column is at its spike."""
-        values = data[self.continuous_].to_numpy(dtype=float)
-        for j, c in enumerate(self.continuous_):
+        """The scaled columns as floats, NaN where a spiked column is at its spike."""
+        values = data[self._scaled()].to_numpy(dtype=float)
+        for j, c in enumerate(self._scaled()):
             if c in self.spikes_:
                 values[values[:, j] == self.spikes_[c], j] = np.nan
         return values
@@ -380,14 +426,20 @@ class TabularTransformer(BaseEstimator):
                 raise ValueError(
                     f"Continuous columns {bad} hold missing values: impute them first."
                 )
+        starts = {span.name: span.start for span in self.spans_}
+        scaled = self._scaled()
+        if scaled:
             scale = 2.0 * self.quantile_.transform(self._masked_values(data)) - 1.0
-            flags = {span.name: span.start for span in self.spans_}
-            for j, c in enumerate(self.continuous_):
+            for j, c in enumerate(scaled):
                 if c in self.spikes_:
                     at_spike = np.isnan(scale[:, j])
                     scale[at_spike, j] = self._spike_end(c)
-                    out[np.arange(len(data)), flags[c + SPIKE_FLAG] + at_spike] = 1.0
-            out[:, : len(self.continuous_)] = scale
+                    out[np.arange(len(data)), starts[c + SPIKE_FLAG] + at_spike] = 1.0
+            out[:, : len(scaled)] = scale
+        for c, values in self.value_blocks_.items():
+            # an unseen value (an unseen row's) counts as the nearest value seen in training
+            codes = np.searchsorted(values, _snap(data[c].to_numpy(dtype=float), values))
+            out[np.arange(len(data)), starts[c + VALUE_BLOCK] + codes] = 1.0
         for span in self.spans_:
             if span.kind != "discrete" or span.name not in self.categories_:
                 continue
@@ -420,11 +472,12 @@ class TabularTransformer(BaseEstimator):
         if not np.isfinite(matrix).all():
             raise ValueError("The matrix holds NaN or infinite values: the model diverged.")
         columns = {}
-        if self.continuous_:
-            uniform = np.clip((matrix[:, : len(self.continuous_)] + 1.0) / 2.0, 0.0, 1.0)
+        starts = {span.name: span.start for span in self.spans_}
+        scaled = self._scaled()
+        if scaled:
+            uniform = np.clip((matrix[:, : len(scaled)] + 1.0) / 2.0, 0.0, 1.0)
             numbers = self.quantile_.inverse_transform(uniform)
-            starts = {span.name: span.start for span in self.spans_}
-            for j, c in enumerate(self.continuous_):
+            for j, c in enumerate(scaled):
                 low, high = self.ranges_[c]
                 values = np.clip(numbers[:, j], low, high)
                 if c in self.snap_values_:
@@ -436,6 +489,10 @@ class TabularTransformer(BaseEstimator):
                 if pd.api.types.is_integer_dtype(self.dtypes_[c]):
                     values = np.round(values)
                 columns[c] = values
+        for c, values in self.value_blocks_.items():
+            start = starts[c + VALUE_BLOCK]
+            picks = matrix[:, start : start + len(values)].argmax(axis=1)
+            columns[c] = values[picks]
         for span in self.spans_:
             if span.kind == "discrete" and span.name in self.categories_:
                 cats = self.categories_[span.name]
@@ -471,6 +528,7 @@ class TabularTransformer(BaseEstimator):
             "snap_values": {c: v.tolist() for c, v in self.snap_values_.items()},
             "derived": {c: [s, list(m.items())] for c, (s, m) in self.derived_.items()},
             "spikes": dict(self.spikes_),
+            "value_blocks": list(self.value_blocks_),
         }
         if self.quantile_ is not None:
             state["quantiles"] = self.quantile_.quantiles_.tolist()
@@ -492,8 +550,10 @@ class TabularTransformer(BaseEstimator):
             tf.snap_values_ = {c: np.asarray(v, float) for c, v in state["snap_values"].items()}
             tf.derived_ = {c: (s, dict(map(tuple, m))) for c, (s, m) in state["derived"].items()}
             tf.spikes_ = dict(state.get("spikes", {}))  # absent from older checkpoints
+            # absent from older checkpoints, whose spiked columns all had a flag and a scale
+            tf.value_blocks_ = {c: tf.snap_values_[c] for c in state.get("value_blocks", [])}
             tf.quantile_ = None
-            if tf.continuous_:
+            if tf._scaled():
                 quantiles = np.asarray(state["quantiles"], dtype=float)
                 tf.quantile_ = QuantileTransformer(
                     n_quantiles=len(quantiles), output_distribution="uniform"
@@ -501,7 +561,7 @@ class TabularTransformer(BaseEstimator):
                 tf.quantile_.quantiles_ = quantiles
                 tf.quantile_.references_ = np.asarray(state["references"], dtype=float)
                 tf.quantile_.n_quantiles_ = len(quantiles)
-                tf.quantile_.n_features_in_ = len(tf.continuous_)
+                tf.quantile_.n_features_in_ = len(tf._scaled())
         except (KeyError, TypeError, ValueError) as err:
             reason = f"{type(err).__name__}: {err}"
             raise ValueError(f"Not a valid transformer state ({reason}).") from err

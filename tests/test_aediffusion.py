@@ -324,25 +324,27 @@ def test_aediffusion_beats_trivial_baselines_on_a_dependent_table():
     assert means["a"] < -1.4 and 1.0 < means["b"] - means["a"] < 3.0 and means["c"] > 0.5
 
 
-def test_a_spiked_column_is_learnt_as_a_flag_and_survives_save_load(tmp_path):
+def test_a_spiked_column_is_learnt_as_a_value_block_and_survives_save_load(tmp_path):
     rng = np.random.default_rng(0)
     table = make_table()
     table["gain"] = np.where(rng.random(len(table)) < 0.8, 0, rng.choice([100, 400, 900], 400))
     model = AEDiffusion(**FAST).fit(table, DISCRETE)
     assert model.spike_share == 0.5 and model.transformer_.spikes_ == {"gain": 0}
-    assert model.autoencoder_.blocks[-1][1] - model.autoencoder_.blocks[-1][0] == 2  # the flag
+    assert list(model.transformer_.value_blocks_) == ["gain"]  # four values, all repeated
+    assert model.autoencoder_.blocks[-1][1] - model.autoencoder_.blocks[-1][0] == 4
     rows = model.sample(1000)
     assert set(rows["gain"]) <= {0, 100, 400, 900} and (rows["gain"] != 0).any()
     assert 0.5 < (rows["gain"] == 0).mean() < 0.95  # 0.8 in the table; a small, short fit
     model.save(tmp_path / "spiked.pt")
     loaded = AEDiffusion.load(tmp_path / "spiked.pt")
     assert loaded.transformer_.spikes_ == {"gain": 0}
+    assert list(loaded.transformer_.value_blocks_) == ["gain"]
     assert loaded.sample(30).equals(model.sample(30))
     plain = AEDiffusion(**{**FAST, "spike_share": None}).fit(table, DISCRETE)
     assert plain.transformer_.spikes_ == {}
-    assert (
+    assert (  # one scale gave way to a block of four values
         plain.autoencoder_.decoder[-1].out_features
-        == model.autoencoder_.decoder[-1].out_features - 2
+        == model.autoencoder_.decoder[-1].out_features - 3
     )
     with pytest.raises(ValueError, match="spike_share"):
         AEDiffusion(**{**FAST, "spike_share": 0}).fit(table, DISCRETE)

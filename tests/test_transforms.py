@@ -286,10 +286,12 @@ def test_transformer_is_a_scikit_learn_estimator():
 # ------------------------------------------------------------------ spiked columns
 def test_spike_share_off_by_default_and_spiked_column_gets_a_flag_and_its_own_scale():
     table = make_table(n=2000)  # gain: 0 in about 90 % of rows, three non-zero values
-    plain = TabularTransformer().fit(table, DISCRETE)
+    plain = TabularTransformer(max_snap_values=0).fit(table, DISCRETE)
     assert plain.spikes_ == {}
-    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    # not snapped (max_snap_values=0): a flag and a scale, not a value block
+    tf = TabularTransformer(spike_share=0.5, max_snap_values=0).fit(table, DISCRETE)
     assert tf.spikes_ == {"gain": 0}  # income and age have no value shared by half the rows
+    assert tf.value_blocks_ == {}
     flag = next(s for s in tf.spans_ if s.name == "gain (spike?)")
     assert (flag.kind, flag.end - flag.start) == ("discrete", 2)
     assert tf.output_dim_ == plain.output_dim_ + 2
@@ -303,13 +305,52 @@ def test_spike_share_off_by_default_and_spiked_column_gets_a_flag_and_its_own_sc
     assert x[~zero, j].min() < -0.5 and x[~zero, j].max() == 1.0
     assert plain.transform(table)[~zero, j].min() > 0.7
     back = tf.inverse_transform(x)
+    for column in ["gain", "grade", "grade_num", "member"]:
+        assert back[column].equals(table[column]), column
+    np.testing.assert_allclose(back["age"], table["age"], atol=1)  # not snapped: rounded
+
+
+def test_a_spiked_column_with_few_values_becomes_a_value_block():
+    table = make_table(n=2000)  # gain: 0, 500, 2000 or 9999, each in many rows: snapped
+    plain = TabularTransformer().fit(table, DISCRETE)
+    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    assert tf.spikes_ == {"gain": 0} and list(tf.value_blocks_) == ["gain"]
+    assert tf.value_blocks_["gain"].tolist() == [0, 500, 2000, 9999]
+    names = [s.name for s in tf.spans_]
+    assert "gain (value)" in names and "gain" not in names and "gain (spike?)" not in names
+    block = next(s for s in tf.spans_ if s.name == "gain (value)")
+    assert (block.kind, block.end - block.start) == ("discrete", 4)
+    assert tf.output_dim_ == plain.output_dim_ - 1 + 4  # the scale gives way to the block
+    x = tf.transform(table)
+    codes = table["gain"].map({0: 0, 500: 1, 2000: 2, 9999: 3}).to_numpy()
+    expected = np.eye(4, dtype=np.float32)[codes]
+    np.testing.assert_array_equal(x[:, block.start : block.end], expected)
+    back = tf.inverse_transform(x)
+    assert back.dtypes.equals(table.dtypes)
     for column in ["age", "gain", "grade", "grade_num", "member"]:
         assert back[column].equals(table[column]), column
+    # logits: the largest wins
+    logits = np.zeros((3, tf.output_dim_))
+    logits[:, block.start : block.end] = [[5, 0, 0, 1], [0, 0, 0, 2], [-1, 3, 0, 0]]
+    assert tf.inverse_transform(logits)["gain"].tolist() == [0, 9999, 500]
+    # a value never seen in training counts as the nearest one seen
+    unseen = table.head(3).assign(gain=[450, 1, 8000])
+    x_unseen = tf.transform(unseen)[:, block.start : block.end]
+    assert x_unseen.argmax(axis=1).tolist() == [1, 0, 3]
+    with pytest.raises(ValueError, match="missing values"):
+        tf.transform(table.head(3).assign(gain=[0.0, np.nan, 500.0]))
+    # snapped, but four rows per other value on average: too few to learn each, a scale
+    sparse = table.assign(gain=np.where(table["gain"] == 0, 0, np.arange(len(table)) % 50 + 1))
+    rows_per_value = (sparse["gain"] > 0).sum() / 50
+    assert 3 < rows_per_value < 5
+    few = TabularTransformer(spike_share=0.5).fit(sparse, DISCRETE)
+    assert few.spikes_ == {"gain": 0} and "gain" in few.snap_values_ and few.value_blocks_ == {}
+    assert "gain (spike?)" in [s.name for s in few.spans_]
 
 
 def test_spiked_column_decodes_from_its_flag_then_its_scale():
     table = make_table(n=2000)
-    tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
+    tf = TabularTransformer(spike_share=0.5, max_snap_values=0).fit(table, DISCRETE)
     flag = next(s for s in tf.spans_ if s.name == "gain (spike?)")
     j = tf.continuous_.index("gain")
     x = np.zeros((4, tf.output_dim_))
@@ -318,7 +359,7 @@ def test_spiked_column_decodes_from_its_flag_then_its_scale():
     gain = tf.inverse_transform(x)["gain"].tolist()
     assert gain[0] == 0  # the flag says spike: the scale is ignored
     assert gain[1] == 9999 and gain[2] == 500  # the ends of the non-zero values
-    assert gain[3] in (500, 2000, 9999)
+    assert 500 < gain[3] < 9999  # not snapped: a point of the scale between the ends
 
 
 def test_spike_at_the_maximum_and_columns_that_do_not_qualify():
@@ -349,10 +390,18 @@ def test_spiked_state_round_trips_and_old_states_load_without_spikes():
     x = tf.transform(table)
     np.testing.assert_array_equal(again.transform(table), x)
     assert again.inverse_transform(x).equals(tf.inverse_transform(x))
+    assert list(again.value_blocks_) == ["gain"]
     old = TabularTransformer().fit(table, DISCRETE).get_state()
-    del old["spikes"]
+    del old["spikes"], old["value_blocks"]
     old["settings"].pop("spike_share")
     assert TabularTransformer.from_state(old).spikes_ == {}
+    # a spiked state saved before value blocks existed: a flag and a scale, as it was fitted
+    flagged = TabularTransformer(spike_share=0.5, max_snap_values=0).fit(table, DISCRETE)
+    old = flagged.get_state()
+    del old["value_blocks"]
+    loaded = TabularTransformer.from_state(old)
+    assert loaded.value_blocks_ == {} and loaded.spans_ == flagged.spans_
+    np.testing.assert_array_equal(loaded.transform(table), flagged.transform(table))
 
 
 @pytest.mark.parametrize(
