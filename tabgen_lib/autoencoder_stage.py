@@ -91,7 +91,9 @@ seeds 0 / 1 / 2, reached a detection AUC of 0.696 / 0.696 / 0.679 (with the flag
 0.970), the lowest family 0.979 / 0.977 / 0.982. Detection is level within the seeds'
 spread, efficacy higher in every seed. The price is a wider autoencoder (205 more
 inputs and outputs on Adult): in the benchmark the AE-Diffusion's fit took 121 s instead
-of 104 s on one thread.
+of 104 s on one thread. On small tables a value block can cost more than it buys: the
+transformer makes one only for a column with many values and the rows to learn each
+(:mod:`tabgen_lib.transforms` gives the rule and the measurements behind it).
 
 :class:`~tabgen_lib.latent_base.LatentModel` is the small base class of the three
 generators: it checks the shared settings, runs Stage 1 (with :func:`train_autoencoder`)

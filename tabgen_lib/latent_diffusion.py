@@ -352,8 +352,8 @@ batch_size, max_snap_values, device, verbose
         :mod:`tabgen_lib.autoencoder_stage`).
     spike_share : float or None
         Stage 1's encoding of spiked columns (Adult's zero capital gains and losses) as a
-        flag plus a scale of their other values, or as a value block when their values are
-        few and repeated, as in :class:`~tabgen_lib.latent_gmm.AEGMM`; ``None``: one
+        flag plus a scale of their other values, or as a value block when they have many
+        values, each repeated, as in :class:`~tabgen_lib.latent_gmm.AEGMM`; ``None``: one
         quantile scale per column.
     reject_copies : bool
         Never return a copy of a training row, as in :class:`~tabgen_lib.aegan.AEGAN`.

@@ -120,7 +120,7 @@ batch_size, max_snap_values, device, verbose
         Passed to :class:`~tabgen_lib.transforms.TabularTransformer`: a continuous column
         whose smallest or largest value is held by at least this share of the rows (Adult's
         zero capital gains and losses) is encoded as a flag plus a scale of its other values,
-        or, when its values are few and repeated (Adult's capital amounts), as a value
+        or, when it has many values, each repeated (Adult's capital amounts), as a value
         block with one category per value. The default, 0.5, is measured in
         :mod:`tabgen_lib.autoencoder_stage`; ``None``: one
         quantile scale per column, as :class:`~tabgen_lib.aegan.AEGAN` keeps by default.

@@ -310,20 +310,29 @@ def test_spike_share_off_by_default_and_spiked_column_gets_a_flag_and_its_own_sc
     np.testing.assert_allclose(back["age"], table["age"], atol=1)  # not snapped: rounded
 
 
-def test_a_spiked_column_with_few_values_becomes_a_value_block():
-    table = make_table(n=2000)  # gain: 0, 500, 2000 or 9999, each in many rows: snapped
+def gains_table(n=2000, n_amounts=24, seed=1):
+    """make_table with 0 in about 90 % of the gains, else one of n_amounts amounts."""
+    rng = np.random.default_rng(seed)
+    amounts = np.arange(1, n_amounts + 1) * 250
+    return make_table(n=n).assign(
+        gain=np.where(rng.random(n) < 0.9, 0, rng.choice(amounts, size=n))
+    )
+
+
+def test_a_spiked_column_with_many_repeated_values_becomes_a_value_block():
+    table = gains_table()  # 24 amounts, about 8 rows each: snapped, and evidence for each
     plain = TabularTransformer().fit(table, DISCRETE)
     tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
     assert tf.spikes_ == {"gain": 0} and list(tf.value_blocks_) == ["gain"]
-    assert tf.value_blocks_["gain"].tolist() == [0, 500, 2000, 9999]
+    assert tf.value_blocks_["gain"].tolist() == [0] + list(range(250, 6250, 250))
     names = [s.name for s in tf.spans_]
     assert "gain (value)" in names and "gain" not in names and "gain (spike?)" not in names
     block = next(s for s in tf.spans_ if s.name == "gain (value)")
-    assert (block.kind, block.end - block.start) == ("discrete", 4)
-    assert tf.output_dim_ == plain.output_dim_ - 1 + 4  # the scale gives way to the block
+    assert (block.kind, block.end - block.start) == ("discrete", 25)
+    assert tf.output_dim_ == plain.output_dim_ - 1 + 25  # the scale gives way to the block
     x = tf.transform(table)
-    codes = table["gain"].map({0: 0, 500: 1, 2000: 2, 9999: 3}).to_numpy()
-    expected = np.eye(4, dtype=np.float32)[codes]
+    codes = (table["gain"] // 250).to_numpy()  # 0 for the spike, k for 250 k
+    expected = np.eye(25, dtype=np.float32)[codes]
     np.testing.assert_array_equal(x[:, block.start : block.end], expected)
     back = tf.inverse_transform(x)
     assert back.dtypes.equals(table.dtypes)
@@ -331,12 +340,12 @@ def test_a_spiked_column_with_few_values_becomes_a_value_block():
         assert back[column].equals(table[column]), column
     # logits: the largest wins
     logits = np.zeros((3, tf.output_dim_))
-    logits[:, block.start : block.end] = [[5, 0, 0, 1], [0, 0, 0, 2], [-1, 3, 0, 0]]
-    assert tf.inverse_transform(logits)["gain"].tolist() == [0, 9999, 500]
+    logits[[0, 1, 2], block.start + np.array([0, 24, 1])] = [5, 2, 3]
+    assert tf.inverse_transform(logits)["gain"].tolist() == [0, 6000, 250]
     # a value never seen in training counts as the nearest one seen
-    unseen = table.head(3).assign(gain=[450, 1, 8000])
+    unseen = table.head(3).assign(gain=[490, 1, 8000])
     x_unseen = tf.transform(unseen)[:, block.start : block.end]
-    assert x_unseen.argmax(axis=1).tolist() == [1, 0, 3]
+    assert x_unseen.argmax(axis=1).tolist() == [2, 0, 24]
     with pytest.raises(ValueError, match="missing values"):
         tf.transform(table.head(3).assign(gain=[0.0, np.nan, 500.0]))
     # snapped, but four rows per other value on average: too few to learn each, a scale
@@ -346,6 +355,9 @@ def test_a_spiked_column_with_few_values_becomes_a_value_block():
     few = TabularTransformer(spike_share=0.5).fit(sparse, DISCRETE)
     assert few.spikes_ == {"gain": 0} and "gain" in few.snap_values_ and few.value_blocks_ == {}
     assert "gain (spike?)" in [s.name for s in few.spans_]
+    # many rows per value, but only three values: the scale keeps them apart, no block
+    three = TabularTransformer(spike_share=0.5).fit(make_table(n=2000), DISCRETE)
+    assert three.spikes_ == {"gain": 0} and three.value_blocks_ == {}
 
 
 def test_spiked_column_decodes_from_its_flag_then_its_scale():
@@ -383,7 +395,7 @@ def test_spike_at_the_maximum_and_columns_that_do_not_qualify():
 
 
 def test_spiked_state_round_trips_and_old_states_load_without_spikes():
-    table = make_table(n=2000)
+    table = gains_table()
     tf = TabularTransformer(spike_share=0.5).fit(table, DISCRETE)
     state = tf.get_state()
     again = TabularTransformer.from_state(state)
