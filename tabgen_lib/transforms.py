@@ -356,8 +356,8 @@ class TabularTransformer(BaseEstimator):
                     if share >= self.spike_share and len(np.unique(rest)) >= 2:
                         self.spikes_[c] = _py(data[c][values == end].iloc[0])
                         break
-        # snapped anyway: the decoder may as well pick one of the values, if each value has
-        # the rows to be learnt (module docstring)
+        # snapped anyway: the decoder may as well pick one of the values, if they are too
+        # many for the scale to keep apart and each has the rows to be learnt (docstring)
         self.value_blocks_ = {}
         for c, spike in self.spikes_.items():
             rest = data[c][data[c] != spike]
